@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
+// `self` is the project's own tests (`npm run test:self`).
+export default defineConfig({
+  test: {
+    env: { PACT_DO_NOT_TRACK: 'true' },
+    projects: [
+      {
+        test: {
+          name: 'conformance',
+          include: ['suites/**/*.test.ts'],
+          globalSetup: ['src/runner/global-setup.ts'],
+          // One worker, one module graph: the scheduler that keeps every key within its rate limit
+          // is shared by all rules, and the envelope rules read every exchange the run saw.
+          pool: 'forks',
+          maxWorkers: 1,
+          isolate: false,
+          fileParallelism: false,
+          sequence: { sequencer: undefined },
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'self',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
