@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { ConformanceSequencer } from './src/runner/sequencer.ts';
 
 // Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
 // `self` is the project's own tests (`npm run test:self`).
 export default defineConfig({
   test: {
     env: { PACT_DO_NOT_TRACK: 'true' },
+    sequence: { sequencer: ConformanceSequencer },
     projects: [
       {
         test: {
@@ -17,7 +19,6 @@ export default defineConfig({
           maxWorkers: 1,
           isolate: false,
           fileParallelism: false,
-          sequence: { sequencer: undefined },
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -1,0 +1,72 @@
+// `npm run emulator`: the reference emulator, standalone. Prints the fixture variables as .env
+// lines on stdout before it serves; the rest goes to stderr. Ctrl-C stops it cleanly.
+import { parseArgs } from 'node:util';
+import { startEmulator, provisionFixtures } from '../emulator/index.ts';
+import { choices } from '../emulator/choices.ts';
+
+const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
+
+Starts the Runbase reference emulator (real clock), provisions one key per fixture and a pool of
+healthy keys, prints them as .env lines, and serves until Ctrl-C. --port 0 picks a free port.
+The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN.`;
+
+function port(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new Error(`--${name} must be a port number (0-65535), got '${value}'`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  let settings;
+  try {
+    const publicPort = port('port', args.port, 4010);
+    const poolSize = args['pool-size'] === undefined ? choices.fixtures.poolSize : Number(args['pool-size']);
+    if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 256) throw new Error(`--pool-size must be a whole number from 2 to 256, got '${args['pool-size']}'`);
+    settings = {
+      host: args.host ?? '127.0.0.1',
+      port: publicPort,
+      adminPort: port('admin-port', args['admin-port'], publicPort === 0 ? 0 : publicPort + 1),
+      poolSize,
+      adminToken: args['admin-token'] ?? process.env.RUNBASE_EMULATOR_ADMIN_TOKEN,
+    };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  let emulator;
+  try {
+    emulator = await startEmulator({ host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: 'real', ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+  } catch (error) {
+    console.error(`could not start the emulator: ${(error as Error).message}`);
+    return 2;
+  }
+  const env = provisionFixtures(emulator.state, { poolSize: settings.poolSize, url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+  const lines = ['# Runbase reference emulator: fixture variables for the suite (paste into .env)', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await emulator.close();
+  console.error('Runbase emulator stopped');
+  return 0;
+}
+
+main().then((code) => process.exit(code), (error) => {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(2);
+});

@@ -1,0 +1,50 @@
+// Rule shapes that several families share: "this auth on both endpoints", "this fixture key".
+import fc from 'fast-check';
+import type { FaultName } from '../contract/index.ts';
+import { isOneOfErrors } from '../oracles/error-answer.ts';
+import type { Violation } from '../oracles/types.ts';
+import { validInput } from '../generators/index.ts';
+import { configuredModel, type RuleRun } from './rule.ts';
+import { absentRunId, createRun, expectedFor, readRun } from './requests.ts';
+import type { Auth, RequestSpec } from './session.ts';
+
+export type Endpoint = 'create' | 'read';
+
+/** A request to `endpoint` that would succeed but for its auth (and `headers`). */
+export function onEndpoint(r: RuleRun, endpoint: Endpoint, auth: Auth, input: Record<string, unknown>, headers?: Record<string, string>): RequestSpec {
+  const model = configuredModel(r.session);
+  const extra = headers ? { headers } : {};
+  return endpoint === 'create' ? createRun({ model: model.id, input }, auth, extra) : readRun(absentRunId(r.rule.id), auth, extra);
+}
+
+/** A property over both endpoints: `header` gives the Authorization value (null = none) for a case. */
+export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | null>, fault: FaultName): Promise<void> {
+  const model = configuredModel(r.session);
+  const cases = fc.record({ endpoint: fc.constantFrom<Endpoint>('create', 'read'), header, input: validInput(model) });
+  await r.forAll(cases, async ({ endpoint, header, input }) =>
+    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'header', value: header }, input)), expectedFor(fault)));
+}
+
+/** The endpoints a fixture key may be sent to: POST only when billable requests are allowed,
+ * because a target that failed the rule could charge the create. */
+export function fixtureEndpoints(r: RuleRun): Endpoint[] {
+  if (r.session.config.allowBillable) return ['create', 'read'];
+  r.note('POST cases not sent: a target that failed this rule could bill them (set RUNBASE_ALLOW_BILLABLE=1)');
+  return ['read'];
+}
+
+/** Requests with a fixture key on both endpoints must all get `fault`'s error; `extra` adds a per-case check. */
+export async function fixtureKeyProperty(
+  r: RuleRun, key: string, fault: FaultName,
+  opts: { headers?: fc.Arbitrary<Record<string, string>>; endpoints?: Endpoint[] } = {},
+): Promise<void> {
+  const model = configuredModel(r.session);
+  const cases = fc.record({
+    endpoint: fc.constantFrom(...(opts.endpoints ?? fixtureEndpoints(r))),
+    input: validInput(model),
+    headers: opts.headers ?? fc.constant(undefined),
+  });
+  await r.forAll(cases, async ({ endpoint, input, headers }): Promise<Violation[]> =>
+    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'key', key }, input, headers)), expectedFor(fault)),
+  { numRuns: Math.min(r.session.config.runs, 10) });
+}

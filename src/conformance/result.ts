@@ -1,0 +1,58 @@
+// What a rule leaves behind: one serialisable verdict record per rule, carried in the vitest task's
+// `meta.runbase` to the reporter. Every exchange in it is already redacted.
+import type { Level } from '../contract/index.ts';
+
+export type Verdict = 'passed' | 'failed' | 'warned' | 'skipped' | 'observed';
+
+export interface RecordedExchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string; bodyBytes?: number; bodyEncoding?: 'utf8' | 'base64' };
+  response: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
+  durationMs: number;
+}
+
+export interface Failure {
+  /** The rule the failure belongs to (an aggregated rule may report exchanges of other rules). */
+  ruleId: string;
+  check: string;
+  message: string;
+  expected: string;
+  actual: string;
+  exchange?: RecordedExchange;
+  /** The generated value, minimal after shrinking, as JSON (redacted). */
+  counterexample?: string;
+  shrinks?: number;
+  /** Which rule's test sent the exchange, when it is not this rule. */
+  seenIn?: string;
+}
+
+export interface Observation {
+  label: string;
+  value: unknown;
+  exchange?: RecordedExchange;
+}
+
+export interface RuleResult {
+  id: string;
+  title: string;
+  family: string;
+  level: Level;
+  doc: string;
+  oracle: string;
+  verdict: Verdict;
+  skipReason?: string;
+  /** Generated cases (property runs) or probes judged. */
+  cases: number;
+  requests: number;
+  seed?: number;
+  failures: Failure[];
+  observations: Observation[];
+  notes: string[];
+  /** Set when the target could not be talked to; maps to exit code 2. */
+  targetError?: string;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    runbase?: RuleResult;
+  }
+}

@@ -1,0 +1,39 @@
+// Creating and polling runs, for the rules that need a real run.
+import fc from 'fast-check';
+import { contract } from '../contract/index.ts';
+import type { Exchange } from '../http/types.ts';
+import { validInput } from '../generators/index.ts';
+import { createdRun, readRun as readRunOracle } from '../oracles/runs.ts';
+import { configuredModel, type RuleRun } from './rule.ts';
+import { createRun, readRun } from './requests.ts';
+import type { Auth } from './session.ts';
+
+export interface CreatedRun { id: string; costUsd: number; exchange: Exchange }
+
+/** Create one run of the configured model; judges it as RUN-CREATE would, and returns it when created. */
+export async function createOneRun(r: RuleRun, auth: Auth = { kind: 'pool' }, tag = 0): Promise<CreatedRun | undefined> {
+  const model = configuredModel(r.session);
+  const [input] = fc.sample(validInput(model), { seed: r.session.config.seed + tag, numRuns: 1 });
+  const exchange = await r.send(createRun({ model: model.id, input }, auth));
+  if (!r.judge(exchange, createdRun(exchange, model.id))) return undefined;
+  const body = exchange.response.json as { id: string; costUsd: number };
+  return { id: body.id, costUsd: body.costUsd, exchange };
+}
+
+/** Poll a run until it is terminal, at the documented interval on the run's clock. Bounded. */
+export async function pollToEnd(r: RuleRun, id: string, auth: Auth = { kind: 'pool' }, maxPolls = 120): Promise<{ history: string[]; last?: Exchange }> {
+  const history: string[] = [];
+  let last: Exchange | undefined;
+  for (let i = 0; i < maxPolls; i++) {
+    last = await r.send(readRun(id, auth));
+    const { violations, status } = readRunOracle(last);
+    if (!r.judge(last, violations) || !status) break;
+    history.push(status);
+    if (contract.limits.runs.terminalStatuses.includes(status)) return { history, last };
+    await r.session.clock.sleep(contract.limits.runs.pollIntervalSeconds * 1000);
+  }
+  if (history.length && !contract.limits.runs.terminalStatuses.includes(history[history.length - 1]!)) {
+    r.note(`run still ${history[history.length - 1]} after ${maxPolls} polls`);
+  }
+  return { history, ...(last ? { last } : {}) };
+}

@@ -1,0 +1,165 @@
+// The run's shared parts: one client, one scheduler (so every key stays within its budget across all
+// rules), one log of every exchange (the envelope, secret and 5xx rules judge all of it).
+// Created once per worker; vitest runs the conformance files in one worker without isolation.
+import { inject } from 'vitest';
+import type { Config } from '../config.ts';
+import { createClient, type Client } from '../http/client.ts';
+import { createScheduler, type Scheduler } from '../http/scheduler.ts';
+import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
+import { contract } from '../contract/index.ts';
+import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
+import type { Secrets } from './redact.ts';
+
+/** What the global setup hands to the workers. */
+export interface ProvidedTarget {
+  config: Config;
+  /** The embedded reference emulator: billable requests are free, the clock is virtual. */
+  embedded: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runbase: ProvidedTarget;
+  }
+}
+
+export type Auth =
+  /** A healthy key from the pool, chosen and paced by the scheduler. */
+  | { kind: 'pool' }
+  /** A given key (a fixture, or a leased pool key), paced under its own budget unless the request is raw. */
+  | { kind: 'key'; key: string }
+  /** A literal Authorization value, or none (null). Paced under one shared anonymous budget. */
+  | { kind: 'header'; value: string | null };
+
+export interface RequestSpec {
+  method: string;
+  /** Path under the API root: '/runs' or '/runs/<encoded id>'. */
+  path: string;
+  auth: Auth;
+  body?: string | Uint8Array;
+  /** Default: application/json when there is a body; null sends none. */
+  contentType?: string | null;
+  headers?: Record<string, string>;
+  /** Rate-limit rules: no pacing and no 429 retry. */
+  raw?: boolean;
+  /** Unknown routes, wrong methods, huge bodies: behaviour the docs leave open, so the envelope rules do not judge it. */
+  undocumentedSurface?: boolean;
+}
+
+export interface LoggedExchange {
+  exchange: Exchange;
+  ruleId: string;
+  /** The token sent in Authorization, if any (for the secret-echo rule). */
+  sentToken?: string;
+  undocumentedSurface: boolean;
+}
+
+export interface Session {
+  config: Config;
+  embedded: boolean;
+  apiRoot: string;
+  clock: Clock;
+  scheduler: Scheduler;
+  secrets: Secrets;
+  log: LoggedExchange[];
+  send(spec: RequestSpec, ruleId: string): Promise<Exchange>;
+  requestCount(): number;
+}
+
+export class BudgetExhausted extends Error {
+  override readonly name = 'BudgetExhausted';
+}
+
+const ANONYMOUS = 'anonymous';
+
+export function secretsOf(config: Config): Map<string, string> {
+  const map = new Map<string, string>();
+  const names = contract.fixtures;
+  config.keys.pool.forEach((key, i) => map.set(key, i === 0 ? `$${names.apiKeys!.env[0]}` : `$${names.apiKeys!.env[0]}_${i + 1}`));
+  const fixtureKeys: [string | undefined, string][] = [
+    [config.keys.otherAccount, 'otherAccountKey'], [config.keys.disabled, 'disabledKey'], [config.keys.expired, 'expiredKey'],
+    [config.keys.lowBalance, 'lowBalanceKey'], [config.keys.spent, 'spentKey'], [config.keys.ipRestricted, 'ipRestrictedKey'],
+    [config.keys.quotaExhausted, 'quotaExhaustedKey'],
+  ];
+  for (const [key, fixture] of fixtureKeys) if (key) map.set(key, `$${names[fixture]!.env[0]}`);
+  if (config.admin) map.set(config.admin.token, `$${names.emulatorState!.env[1]}`);
+  return map;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization?.match(/(sk-\S+)/i) ?? authorization?.match(/^\s*\S+\s+(\S{6,})/);
+  return match?.[1];
+}
+
+export async function createSession(provided: ProvidedTarget): Promise<Session> {
+  const { config, embedded } = provided;
+  if (config.target.kind !== 'remote') throw new Error('the global setup must resolve the target to a URL');
+  const apiRoot = config.target.apiRoot;
+  const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
+  let clock: Clock;
+  if (embedded && config.admin) {
+    const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
+    await virtual.sync();
+    clock = virtual;
+  } else {
+    clock = realClock();
+  }
+  const secrets = secretsOf(config);
+  const poolIndex = new Map(config.keys.pool.map((k, i) => [k, i] as const));
+  const labelOf = (key: string): string => {
+    if (key === ANONYMOUS) return ANONYMOUS;
+    const i = poolIndex.get(key);
+    if (i !== undefined) return `key#${i + 1}`;
+    return secrets.get(key)?.replace(/^\$RUNBASE_/, 'fixture:').toLowerCase() ?? 'generated-key';
+  };
+  // Against a real clock, a margin past each window covers latency and clock skew.
+  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: embedded ? 0 : 250 });
+  const log: LoggedExchange[] = [];
+  let requests = 0;
+  let brokenTarget: TargetError | undefined;
+
+  async function send(spec: RequestSpec, ruleId: string): Promise<Exchange> {
+    if (brokenTarget) throw new TargetError(`target unusable since an earlier request: ${brokenTarget.message}`);
+    const paceKey = spec.auth.kind === 'key' ? spec.auth.key : spec.auth.kind === 'header' ? ANONYMOUS : undefined;
+    const build = (key: string | undefined): HttpRequest => {
+      const headers: Record<string, string> = {};
+      if (spec.auth.kind === 'header') { if (spec.auth.value !== null) headers.authorization = spec.auth.value; }
+      else headers.authorization = `${contract.limits.keys.scheme} ${key}`;
+      const contentType = spec.contentType === undefined ? (spec.body === undefined ? null : 'application/json') : spec.contentType;
+      if (contentType !== null) headers['content-type'] = contentType;
+      Object.assign(headers, spec.headers);
+      return { method: spec.method, url: apiRoot + spec.path, headers, ...(spec.body === undefined ? {} : { body: spec.body }) };
+    };
+    const once = async (key: string | undefined): Promise<Exchange> => {
+      if (requests >= config.maxRequests) throw new BudgetExhausted(`the run's request budget (RUNBASE_MAX_REQUESTS=${config.maxRequests}) is spent`);
+      requests++;
+      try {
+        return await client.send(build(key));
+      } catch (error) {
+        if (error instanceof TargetError) brokenTarget = error;
+        throw error;
+      }
+    };
+    let exchange: Exchange;
+    if (spec.raw) {
+      // The rate-limit rules: unpaced and never retried, but the scheduler still learns of the send.
+      exchange = await once(paceKey);
+      if (paceKey) scheduler.record(paceKey);
+    } else {
+      exchange = await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, (key) => once(key === ANONYMOUS ? undefined : key), ruleId);
+    }
+    const sentToken = bearerToken(exchange.request.headers.authorization);
+    log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });
+    return exchange;
+  }
+
+  return { config, embedded, apiRoot, clock, scheduler, secrets, log, send, requestCount: () => requests };
+}
+
+let current: Promise<Session> | undefined;
+
+/** The session of this worker, created on first use from what the global setup provided. */
+export function getSession(): Promise<Session> {
+  current ??= createSession(inject('runbase'));
+  return current;
+}

@@ -1,0 +1,24 @@
+// The emulator's choices on undocumented points, read from contracts/emulator.json.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { contractsDir } from '../contract/index.ts';
+
+export interface UndocumentedError { status: number; code: string; message: string }
+
+export interface EmulatorChoices {
+  precedence: string[];
+  bodyLimitBytes: number;
+  drainLimitBytes: number;
+  lifecycleMs: { processingAfter: number; terminalAfter: number };
+  runRetention: { maxRuns: number; maxAgeMs: number };
+  runIdRandomChars: number;
+  keyRandomChars: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  outputHost: string;
+  undocumentedErrors: Record<'routeNotFound' | 'methodNotAllowed' | 'payloadTooLarge' | 'internalError', UndocumentedError> & { runFailed: { code: string; message: string } };
+  messages: Record<string, string>;
+  fixtures: { poolSize: number; accountBalanceMicroUsd: number; lowBalanceMicroUsd: number; spendLimitCents: number; ipRestrictedWhitelist: string[]; usageQuota: number };
+}
+
+export const choices: EmulatorChoices = JSON.parse(readFileSync(join(contractsDir, 'emulator.json'), 'utf8')) as EmulatorChoices;

@@ -1,0 +1,270 @@
+// The emulator's request pipeline: an ordered table of named steps, in the order faults are checked
+// (contracts/emulator.json "precedence", explained in docs/emulator.md). Each step answers with an
+// error or passes. A different table makes a different emulator; the faithful one is `faithfulSteps`.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { contract, errorByCode, modelById, runCost, type ModelEntry } from '../contract/index.ts';
+import { choices, type UndocumentedError } from './choices.ts';
+import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+export interface Answer { status: number; body: unknown; headers?: Record<string, string> }
+
+export interface IncomingCall {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  remoteAddress: string;
+  /** The body read, or 'too-large' past the body limit. */
+  body: Buffer | 'too-large';
+}
+
+export type Route = 'createRun' | 'readRun';
+
+/** What the steps learn on the way down, for the steps after them. */
+export interface Ctx {
+  call: IncomingCall;
+  state: EmulatorState;
+  limiter: RateLimiter;
+  route?: Route;
+  runId?: string;
+  token?: string;
+  key?: KeyRecord;
+  parsed?: unknown;
+  model?: ModelEntry;
+  input?: Record<string, unknown>;
+  cost?: number;
+}
+
+export interface Step {
+  name: string;
+  /** The routes the step applies to; all when absent. */
+  routes?: Route[];
+  run(ctx: Ctx): Answer | undefined;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+/** A documented error, with the emulator's message for it (the documented one where there is one). */
+export function errorAnswer(code: string, detail?: string): Answer {
+  const entry = errorByCode(code);
+  const message = entry.message ?? `${choices.messages[code] ?? entry.cause}${detail ? `: ${detail}` : ''}`;
+  return { status: entry.status, body: { error: { message, code } }, headers: JSON_HEADERS };
+}
+
+export function undocumentedAnswer(error: UndocumentedError, headers: Record<string, string> = {}): Answer {
+  return { status: error.status, body: { error: { message: error.message, code: error.code } }, headers: { ...JSON_HEADERS, ...headers } };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const ajv = new Ajv2020({ allErrors: false, strict: false });
+const validators = new Map(contract.models.models.map((m) => [m.id, ajv.compile(m.input)]));
+
+const root = contract.limits.apiRootPath;
+const runsPath = root + contract.limits.endpoints.createRun.path;
+
+function matchRoute(path: string): { route: Route; runId?: string } | undefined {
+  if (path === runsPath) return { route: 'createRun' };
+  if (path.startsWith(`${runsPath}/`)) {
+    const rest = path.slice(runsPath.length + 1);
+    if (rest !== '' && !rest.includes('/')) {
+      try {
+        return { route: 'readRun', runId: decodeURIComponent(rest) };
+      } catch {
+        return { route: 'readRun', runId: rest };
+      }
+    }
+  }
+  return undefined;
+}
+
+const methodOf: Record<Route, string> = { createRun: contract.limits.endpoints.createRun.method, readRun: contract.limits.endpoints.readRun.method };
+
+// "Bearer sk-…": the scheme in any case, then whitespace, then one token with the key prefix.
+const AUTH = new RegExp(`^${contract.limits.keys.scheme}[ \\t]+(${contract.limits.keys.prefix}\\S+)$`, 'i');
+
+export function runView(state: EmulatorState, run: RunRecord): Record<string, unknown> {
+  const status = state.runStatus(run);
+  const view: Record<string, unknown> = { id: run.id, model: run.model, status, costUsd: run.costUsd, createdAt: new Date(run.createdAt).toISOString() };
+  if (status === 'succeeded' || status === 'failed') view.completedAt = new Date(run.createdAt + choices.lifecycleMs.terminalAfter).toISOString();
+  if (status === 'succeeded') {
+    const ext = modelById(run.model)?.kind === 'video' ? 'mp4' : 'png';
+    view.output = { urls: [`${choices.outputHost}/${run.id}/output-0.${ext}`] };
+  }
+  if (status === 'failed') view.error = { message: choices.undocumentedErrors.runFailed.message, code: choices.undocumentedErrors.runFailed.code };
+  return view;
+}
+
+export const steps = {
+  route: {
+    name: 'route',
+    run(ctx) {
+      const match = matchRoute(ctx.call.path);
+      if (!match) return undocumentedAnswer(choices.undocumentedErrors.routeNotFound);
+      ctx.route = match.route;
+      if (match.runId !== undefined) ctx.runId = match.runId;
+      return undefined;
+    },
+  },
+  method: {
+    name: 'method',
+    run(ctx) {
+      const allowed = methodOf[ctx.route!];
+      return ctx.call.method === allowed ? undefined : undocumentedAnswer(choices.undocumentedErrors.methodNotAllowed, { allow: allowed });
+    },
+  },
+  authFormat: {
+    name: 'authFormat',
+    run(ctx) {
+      const match = (ctx.call.headers.authorization ?? '').trim().match(AUTH);
+      if (!match) return errorAnswer('missing_api_key');
+      ctx.token = match[1]!;
+      return undefined;
+    },
+  },
+  keyKnown: {
+    name: 'keyKnown',
+    run(ctx) {
+      const key = ctx.state.key(ctx.token!);
+      if (!key) return errorAnswer('invalid_api_key');
+      ctx.key = key;
+      return undefined;
+    },
+  },
+  keyActive: {
+    name: 'keyActive',
+    run(ctx) {
+      const { disabled, expiresAt } = ctx.key!;
+      return disabled || (expiresAt !== null && expiresAt <= ctx.state.clock.now()) ? errorAnswer('invalid_api_key') : undefined;
+    },
+  },
+  ipWhitelist: {
+    name: 'ipWhitelist',
+    // The socket's address only: forwarding headers are the caller's word, not a fact.
+    run(ctx) {
+      const list = ctx.key!.ipWhitelist.map(normaliseIp);
+      return list.length === 0 || list.includes(normaliseIp(ctx.call.remoteAddress)) ? undefined : errorAnswer('ip_not_allowed');
+    },
+  },
+  usageQuota: {
+    name: 'usageQuota',
+    run(ctx) {
+      const { usageQuota, usageUsed } = ctx.key!;
+      return usageQuota !== null && usageUsed >= usageQuota ? errorAnswer('USAGE_EXCEEDED') : undefined;
+    },
+  },
+  rateLimit: {
+    name: 'rateLimit',
+    run(ctx) {
+      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : errorAnswer('RATE_LIMITED');
+    },
+  },
+  spendLimit: {
+    name: 'spendLimit',
+    // "Once the key's cumulative spend reaches the cap, further requests get 403."
+    run(ctx) {
+      const { spendLimitCents, spentMicroUsd } = ctx.key!;
+      return spendLimitCents !== null && spentMicroUsd >= spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
+    },
+  },
+  body: {
+    name: 'body',
+    routes: ['createRun'],
+    run(ctx) {
+      if (ctx.call.body === 'too-large') return undocumentedAnswer(choices.undocumentedErrors.payloadTooLarge);
+      try {
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(ctx.call.body);
+        ctx.parsed = JSON.parse(text);
+        return undefined;
+      } catch {
+        // Invalid UTF-8, a syntax error, or nesting too deep to parse: all "not valid JSON".
+        return errorAnswer('invalid_json');
+      }
+    },
+  },
+  model: {
+    name: 'model',
+    routes: ['createRun'],
+    run(ctx) {
+      const body = ctx.parsed;
+      return isPlainObject(body) && Object.hasOwn(body, 'model') && typeof body.model === 'string' ? undefined : errorAnswer('missing_model');
+    },
+  },
+  input: {
+    name: 'input',
+    routes: ['createRun'],
+    run(ctx) {
+      const body = ctx.parsed as Record<string, unknown>;
+      if (!Object.hasOwn(body, 'input') || !isPlainObject(body.input)) return errorAnswer('missing_input');
+      ctx.input = body.input;
+      return undefined;
+    },
+  },
+  modelKnown: {
+    name: 'modelKnown',
+    routes: ['createRun'],
+    run(ctx) {
+      const model = modelById((ctx.parsed as { model: string }).model);
+      if (!model) return errorAnswer('model_not_found');
+      ctx.model = model;
+      return undefined;
+    },
+  },
+  schema: {
+    name: 'schema',
+    routes: ['createRun'],
+    run(ctx) {
+      const validate = validators.get(ctx.model!.id)!;
+      if (validate(ctx.input)) return undefined;
+      const first = validate.errors?.[0];
+      const field = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? 'input';
+      return errorAnswer('invalid_input', `${field} ${first?.message ?? 'is invalid'}`);
+    },
+  },
+  balance: {
+    name: 'balance',
+    routes: ['createRun'],
+    // Balance equal to the cost is enough.
+    run(ctx) {
+      ctx.cost = runCost(ctx.model!, ctx.input!);
+      const account = ctx.state.account(ctx.key!.accountId)!;
+      return account.balanceMicroUsd < ctx.cost ? errorAnswer('insufficient_balance') : undefined;
+    },
+  },
+  create: {
+    name: 'create',
+    routes: ['createRun'],
+    run(ctx) {
+      const run = ctx.state.createRun(ctx.key!, ctx.model!.id, ctx.cost!);
+      const { id, model, costUsd } = run;
+      return { status: contract.limits.endpoints.createRun.successStatus, body: { id, model, status: ctx.state.runStatus(run), costUsd }, headers: JSON_HEADERS };
+    },
+  },
+  lookupRun: {
+    name: 'lookupRun',
+    routes: ['readRun'],
+    // Visible to every key of the owning account; to every other account it does not exist.
+    run(ctx) {
+      const run = ctx.state.run(ctx.runId!);
+      if (!run || run.accountId !== ctx.key!.accountId) return errorAnswer('run_not_found');
+      return { status: contract.limits.endpoints.readRun.successStatus, body: runView(ctx.state, run), headers: JSON_HEADERS };
+    },
+  },
+} satisfies Record<string, Step>;
+
+/** The reference order: the documented checks, then the work. */
+export const faithfulSteps: readonly Step[] = [
+  steps.route, steps.method, steps.authFormat, steps.keyKnown, steps.keyActive, steps.ipWhitelist,
+  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.body, steps.model, steps.input,
+  steps.modelKnown, steps.schema, steps.balance, steps.create, steps.lookupRun,
+];
+
+/** Run the table: the first step that answers decides. Every route ends in create or lookupRun. */
+export function handle(table: readonly Step[], ctx: Ctx): Answer {
+  for (const step of table) {
+    if (step.routes && (!ctx.route || !step.routes.includes(ctx.route))) continue;
+    const answer = step.run(ctx);
+    if (answer) return answer;
+  }
+  return undocumentedAnswer(choices.undocumentedErrors.internalError);
+}

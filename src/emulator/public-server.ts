@@ -1,0 +1,27 @@
+// The public port: serves only what production serves (the two runs endpoints).
+import { createServer, type Server } from 'node:http';
+import { choices } from './choices.ts';
+import { handle, undocumentedAnswer, type Answer, type Step } from './pipeline.ts';
+import type { EmulatorState } from './state.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { hardenServer, readBody, sendJson } from './http.ts';
+
+export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[]): Server {
+  const server = createServer(async (req, res) => {
+    let answer: Answer;
+    let close = false;
+    try {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, choices.bodyLimitBytes);
+      close = body === 'too-large';
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+      answer = handle(table, { call: { method: req.method ?? 'GET', path, headers, remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter });
+    } catch {
+      // Whatever happened, the caller gets the envelope and the process lives on.
+      answer = undocumentedAnswer(choices.undocumentedErrors.internalError);
+    }
+    if (!res.headersSent) sendJson(res, answer.status, answer.body, answer.headers, close);
+  });
+  hardenServer(server);
+  return server;
+}

@@ -1,0 +1,179 @@
+// The emulator's state: accounts with a prepaid balance, keys, runs. Plain operations on plain data;
+// the servers and the admin API call these. Money is in micro-USD; spend limits in cents.
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { contract } from '../contract/index.ts';
+import { choices } from './choices.ts';
+import type { EmulatorClock } from './clock.ts';
+
+export interface Account { id: string; balanceMicroUsd: number }
+
+export interface KeyRecord {
+  key: string;
+  accountId: string;
+  disabled: boolean;
+  expiresAt: number | null;
+  spendLimitCents: number | null;
+  spentMicroUsd: number;
+  ipWhitelist: string[];
+  usageQuota: number | null;
+  usageUsed: number;
+  failNext: boolean;
+}
+
+export interface RunRecord {
+  id: string;
+  accountId: string;
+  key: string;
+  model: string;
+  costUsd: number;
+  createdAt: number;
+  fails: boolean;
+  settled: boolean;
+}
+
+export type KeySettings = Partial<Pick<KeyRecord, 'disabled' | 'expiresAt' | 'spendLimitCents' | 'spentMicroUsd' | 'ipWhitelist' | 'usageQuota' | 'usageUsed'>>;
+
+export class StateError extends Error {
+  override readonly name = 'StateError';
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function randomBase62(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  for (let i = 0; out.length < length && i < bytes.length; i++) if (bytes[i]! < 248) out += BASE62[bytes[i]! % 62];
+  return out.length === length ? out : out + randomBase62(length - out.length);
+}
+
+/** `::ffff:127.0.0.1` and `127.0.0.1` are one caller. */
+export function normaliseIp(address: string): string {
+  const v4mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  return (v4mapped ? v4mapped[1]! : address).toLowerCase();
+}
+
+export type RunStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
+
+export interface EmulatorState {
+  readonly clock: EmulatorClock;
+  createAccount(opts: { balanceMicroUsd: number }): Account;
+  account(id: string): (Account & { keys: string[] }) | undefined;
+  createKey(accountId: string, settings?: KeySettings): KeyRecord;
+  updateKey(key: string, settings: KeySettings): KeyRecord;
+  key(key: string): KeyRecord | undefined;
+  failNextRun(key: string): void;
+  /** Charge and store a run; the caller has checked everything else. */
+  createRun(key: KeyRecord, model: string, costUsd: number): RunRecord;
+  run(id: string): RunRecord | undefined;
+  runStatus(run: RunRecord): RunStatus;
+  /** Refund failed runs whose end has passed, and drop runs past retention. */
+  settle(): void;
+}
+
+function validateSettings(settings: KeySettings): void {
+  const max = contract.limits.keys.ipWhitelistMax;
+  if (settings.ipWhitelist) {
+    if (settings.ipWhitelist.length > max) throw new StateError(`an IP whitelist holds at most ${max} addresses`);
+    for (const ip of settings.ipWhitelist) if (isIP(ip) === 0) throw new StateError(`not an IP address: ${ip}`);
+  }
+  for (const field of ['spendLimitCents', 'usageQuota'] as const) {
+    const v = settings[field];
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0)) throw new StateError(`${field} must be a whole number ≥ 0 or null`);
+  }
+  for (const field of ['spentMicroUsd', 'usageUsed'] as const) {
+    const v = settings[field];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new StateError(`${field} must be a whole number ≥ 0`);
+  }
+}
+
+export function createState(clock: EmulatorClock): EmulatorState {
+  const accounts = new Map<string, Account>();
+  const keys = new Map<string, KeyRecord>();
+  const runs = new Map<string, RunRecord>();
+  const unsettled = new Set<RunRecord>();
+  const { processingAfter, terminalAfter } = choices.lifecycleMs;
+  const { idPrefix } = contract.limits.runs;
+
+  const state: EmulatorState = {
+    clock,
+    createAccount({ balanceMicroUsd }) {
+      if (!Number.isInteger(balanceMicroUsd) || balanceMicroUsd < 0) throw new StateError('balanceMicroUsd must be a whole number ≥ 0');
+      const account = { id: `acct_${randomBase62(16)}`, balanceMicroUsd };
+      accounts.set(account.id, account);
+      return account;
+    },
+    account(id) {
+      state.settle();
+      const account = accounts.get(id);
+      return account && { ...account, keys: [...keys.values()].filter((k) => k.accountId === id).map((k) => k.key) };
+    },
+    createKey(accountId, settings = {}) {
+      if (!accounts.has(accountId)) throw new StateError(`no account ${accountId}`);
+      validateSettings(settings);
+      const record: KeyRecord = {
+        key: `${contract.limits.keys.prefix}${randomBase62(choices.keyRandomChars)}`,
+        accountId, disabled: false, expiresAt: null, spendLimitCents: null, spentMicroUsd: 0,
+        ipWhitelist: [], usageQuota: null, usageUsed: 0, failNext: false, ...settings,
+      };
+      keys.set(record.key, record);
+      return record;
+    },
+    updateKey(key, settings) {
+      const record = keys.get(key);
+      if (!record) throw new StateError('no such key');
+      validateSettings(settings);
+      Object.assign(record, settings);
+      return record;
+    },
+    key: (key) => keys.get(key),
+    failNextRun(key) {
+      const record = keys.get(key);
+      if (!record) throw new StateError('no such key');
+      record.failNext = true;
+    },
+    createRun(key, model, costUsd) {
+      const account = accounts.get(key.accountId)!;
+      account.balanceMicroUsd -= costUsd;
+      key.spentMicroUsd += costUsd;
+      key.usageUsed += 1;
+      const run: RunRecord = { id: idPrefix + randomBase62(choices.runIdRandomChars), accountId: key.accountId, key: key.key, model, costUsd, createdAt: clock.now(), fails: key.failNext, settled: false };
+      key.failNext = false;
+      runs.set(run.id, run);
+      if (run.fails) unsettled.add(run);
+      state.settle();
+      return run;
+    },
+    run(id) {
+      state.settle();
+      return runs.get(id);
+    },
+    runStatus(run) {
+      const age = clock.now() - run.createdAt;
+      if (age < processingAfter) return 'pending';
+      if (age < terminalAfter) return 'processing';
+      return run.fails ? 'failed' : 'succeeded';
+    },
+    settle() {
+      const now = clock.now();
+      for (const run of unsettled) {
+        if (now - run.createdAt < terminalAfter) continue;
+        // A failed run is refunded in full: the balance and the key's spend.
+        const account = accounts.get(run.accountId);
+        const key = keys.get(run.key);
+        if (account) account.balanceMicroUsd += run.costUsd;
+        if (key) key.spentMicroUsd = Math.max(0, key.spentMicroUsd - run.costUsd);
+        run.settled = true;
+        unsettled.delete(run);
+      }
+      // Bounded memory: oldest runs go first (Map keeps insertion order).
+      const { maxRuns, maxAgeMs } = choices.runRetention;
+      for (const run of runs.values()) {
+        if (runs.size <= maxRuns && now - run.createdAt <= maxAgeMs) break;
+        if (!unsettled.has(run)) runs.delete(run.id);
+        else break;
+      }
+    },
+  };
+  return state;
+}

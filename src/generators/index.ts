@@ -1,0 +1,6 @@
+export * from './inputs.ts';
+export * from './bodies.ts';
+export * from './auth.ts';
+export * from './runs.ts';
+export * from './forwarding.ts';
+export * from './faults.ts';

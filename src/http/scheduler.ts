@@ -1,0 +1,142 @@
+// The client-side scheduler: keeps every key within the documented budget (a sliding-window log of
+// send times per key, which also stays inside any fixed window), spreads work over the key pool,
+// lends keys out exclusively to the rate-limit rules, and retries a stray 429 with the documented
+// backoff, recording it as an environment event. All waiting is on a Clock.
+import { contract, errorForFault } from '../contract/index.ts';
+import type { Clock } from './clock.ts';
+import type { Exchange } from './types.ts';
+
+export interface SchedulerEvent {
+  kind: 'rate-limited-retry' | 'rate-limited-gave-up';
+  /** A label, never the key itself. */
+  key: string;
+  attempt: number;
+  waitedMs: number;
+  at: number;
+  rule?: string;
+}
+
+export interface Lease { key: string; release(): void }
+
+export interface Scheduler {
+  /** Send with `key`, or with the pool key that can send soonest; paced, and retried on a 429. */
+  send(choice: { key: string } | { pool: true }, send: (key: string) => Promise<Exchange>, tag?: string): Promise<Exchange>;
+  /** Record a send made outside the scheduler (the raw sends of the rate-limit rules). */
+  record(key: string): void;
+  /** Take a pool key for exclusive use, once it has been idle `idleMs`. */
+  lease(opts?: { idleMs?: number; exclude?: readonly string[] }): Promise<Lease>;
+  /** The earliest time `key` may send again. */
+  readyAt(key: string): number;
+  events(): SchedulerEvent[];
+  stats(): { requests: number; perKey: Record<string, number> };
+}
+
+export interface SchedulerOptions {
+  clock: Clock;
+  pool: readonly string[];
+  limit?: { requests: number; windowMs: number };
+  /** Extra wait past the window, against clock skew and latency. */
+  marginMs?: number;
+  labelOf?: (key: string) => string;
+  onEvent?: (event: SchedulerEvent) => void;
+}
+
+function isRateLimited(exchange: Exchange): boolean {
+  const entry = errorForFault('rateLimited');
+  const body = exchange.response.json as { error?: { code?: unknown } } | undefined;
+  return exchange.response.status === entry.status && body?.error?.code === entry.code;
+}
+
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const { clock } = opts;
+  const limit = opts.limit ?? { requests: contract.limits.rateLimit.requests, windowMs: contract.limits.rateLimit.windowSeconds * 1000 };
+  const margin = opts.marginMs ?? 0;
+  const backoff = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
+  const logs = new Map<string, number[]>();
+  const leased = new Set<string>();
+  const events: SchedulerEvent[] = [];
+  const perKey = new Map<string, number>();
+  const labels = new Map<string, string>();
+  const labelOf = opts.labelOf ?? ((key: string) => {
+    if (!labels.has(key)) labels.set(key, `key#${labels.size + 1}`);
+    return labels.get(key)!;
+  });
+
+  const logOf = (key: string): number[] => {
+    let log = logs.get(key);
+    if (!log) logs.set(key, (log = []));
+    return log;
+  };
+
+  function readyAt(key: string): number {
+    const log = logOf(key);
+    const now = clock.now();
+    // Forget what has left the window; keep the log bounded.
+    while (log.length > 0 && log[0]! <= now - limit.windowMs - margin) log.shift();
+    if (log.length < limit.requests) return now;
+    return log[log.length - limit.requests]! + limit.windowMs + margin + 1;
+  }
+
+  function record(key: string): void {
+    logOf(key).push(clock.now());
+    perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+
+  async function waitUntil(t: number): Promise<void> {
+    const wait = t - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+  }
+
+  function soonestPoolKey(exclude: readonly string[] = []): string {
+    const free = opts.pool.filter((k) => !leased.has(k) && !exclude.includes(k));
+    if (free.length === 0) throw new Error('every pool key is leased; no key is left to send with');
+    // Ties go to pool order, so a run is deterministic.
+    return free.reduce((best, k) => (readyAt(k) < readyAt(best) ? k : best));
+  }
+
+  function event(kind: SchedulerEvent['kind'], key: string, attempt: number, waitedMs: number, tag?: string) {
+    const e: SchedulerEvent = { kind, key: labelOf(key), attempt, waitedMs, at: clock.now(), ...(tag ? { rule: tag } : {}) };
+    events.push(e);
+    opts.onEvent?.(e);
+  }
+
+  async function send(choice: { key: string } | { pool: true }, fn: (key: string) => Promise<Exchange>, tag?: string): Promise<Exchange> {
+    const key = 'key' in choice ? choice.key : soonestPoolKey();
+    for (let attempt = 0; ; attempt++) {
+      await waitUntil(readyAt(key));
+      const exchange = await fn(key);
+      // The time the answer came back bounds when the server counted the request.
+      record(key);
+      if (!isRateLimited(exchange)) return exchange;
+      if (attempt >= backoff.length) {
+        event('rate-limited-gave-up', key, attempt + 1, 0, tag);
+        return exchange;
+      }
+      event('rate-limited-retry', key, attempt + 1, backoff[attempt]!, tag);
+      await clock.sleep(backoff[attempt]!);
+    }
+  }
+
+  async function lease(o: { idleMs?: number; exclude?: readonly string[] } = {}): Promise<Lease> {
+    const idle = o.idleMs ?? 0;
+    const idleSince = (k: string) => {
+      const log = logOf(k);
+      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1);
+    };
+    const free = opts.pool.filter((k) => !leased.has(k) && !(o.exclude ?? []).includes(k));
+    if (free.length === 0) throw new Error('no pool key is free to lease');
+    const key = free.reduce((best, k) => (idleSince(k) < idleSince(best) ? k : best));
+    leased.add(key);
+    await waitUntil(idleSince(key));
+    return { key, release: () => { leased.delete(key); } };
+  }
+
+  return {
+    send,
+    record,
+    lease,
+    readyAt,
+    events: () => [...events],
+    stats: () => ({ requests: [...perKey.values()].reduce((a, b) => a + b, 0), perKey: Object.fromEntries([...perKey].map(([k, n]) => [labelOf(k), n])) }),
+  };
+}

@@ -1,0 +1,45 @@
+// junit.xml: one test case per rule, named by id and title (stable from run to run, no seeds).
+import type { ConformanceReport } from './model.ts';
+import type { RuleResult } from '../conformance/result.ts';
+import { curlCommand } from './curl.ts';
+
+const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  // XML 1.0 forbids most control characters; generated bodies may carry them.
+  .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
+export function failureText(rule: RuleResult): string {
+  return rule.failures.map((f) => [
+    `${f.check}: ${f.message}`,
+    `expected: ${f.expected}`,
+    `actual:   ${f.actual}`,
+    ...(f.seenIn ? [`seen in:  ${f.seenIn}`] : []),
+    ...(f.counterexample ? [`minimal case: ${f.counterexample}`] : []),
+    ...(f.exchange ? [`response: ${f.exchange.response.status} ${f.exchange.response.body.slice(0, 500)}`, `reproduce:\n${curlCommand(f.exchange)}`] : []),
+  ].join('\n')).join('\n\n');
+}
+
+function testCase(rule: RuleResult): string {
+  const open = `    <testcase classname="runbase.${xml(rule.family)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="0">`;
+  const props = `      <properties><property name="level" value="${rule.level}"/><property name="verdict" value="${rule.verdict}"/><property name="doc" value="${xml(rule.doc)}"/></properties>`;
+  const body: string[] = [props];
+  if (rule.verdict === 'failed') body.push(`      <failure message="${xml(`${rule.id} failed: ${rule.failures[0]?.message ?? rule.targetError ?? ''}`)}" type="${rule.level}">${xml(failureText(rule))}</failure>`);
+  if (rule.verdict === 'skipped') body.push(`      <skipped message="${xml(rule.skipReason ?? 'skipped')}"/>`);
+  if (rule.verdict === 'warned') body.push(`      <system-out>${xml(`warning (${rule.level} level):\n${failureText(rule)}`)}</system-out>`);
+  if (rule.verdict === 'observed') body.push(`      <system-out>${xml(rule.observations.map((o) => `${o.label}: ${JSON.stringify(o.value)}`).join('\n'))}</system-out>`);
+  return [open, ...body, '    </testcase>'].join('\n');
+}
+
+export function renderJunit(report: ConformanceReport): string {
+  const failures = report.rules.filter((r) => r.verdict === 'failed').length;
+  const skipped = report.rules.filter((r) => r.verdict === 'skipped').length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="runbase-conformance" tests="${report.rules.length}" failures="${failures}" errors="${report.outcome === 'error' ? 1 : 0}" skipped="${skipped}">`,
+    `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${report.rules.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.startedAt}">`,
+    ...report.rules.map(testCase),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,64 @@
+// conformance.md: a summary line, then failures first (with their reproduction), warnings, skips,
+// observations. Also what is appended to $GITHUB_STEP_SUMMARY.
+import type { ConformanceReport } from './model.ts';
+import type { RuleResult } from '../conformance/result.ts';
+import { curlCommand } from './curl.ts';
+
+const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function summaryLine(report: ConformanceReport): string {
+  const s = report.summary;
+  const head = report.outcome === 'conforms' ? '✅ conforms' : report.outcome === 'broken' ? '❌ contract broken' : '⛔ configuration or target error';
+  return `${head}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed (exit ${report.exitCode})`;
+}
+
+function failureSection(rule: RuleResult): string[] {
+  const out = [`### ${ICON[rule.verdict]} ${rule.id} — ${rule.title}`, '', `Level **${rule.level}** · oracle: ${rule.oracle} · [docs](${rule.doc})`, ''];
+  if (rule.targetError) out.push(`Target error: ${rule.targetError}`, '');
+  for (const f of rule.failures) {
+    out.push(`- **${f.check}**: ${f.message}`, `  - expected: \`${f.expected}\``, `  - actual: \`${f.actual}\``);
+    if (f.seenIn) out.push(`  - seen in: ${f.seenIn}`);
+    if (f.counterexample) out.push(`  - minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: \`${f.counterexample.slice(0, 500)}\``);
+    if (f.exchange) {
+      out.push('', '  ```sh', ...curlCommand(f.exchange).split('\n').map((l) => `  ${l}`), '  ```');
+      out.push(`  Response: \`${f.exchange.response.status}\` \`${f.exchange.response.body.slice(0, 300)}\``);
+    }
+  }
+  if (rule.notes.length) out.push('', ...rule.notes.map((n) => `> ${n}`));
+  return [...out, ''];
+}
+
+export function renderMarkdown(report: ConformanceReport): string {
+  const by = (v: RuleResult['verdict']) => report.rules.filter((r) => r.verdict === v);
+  const lines = [
+    '# Runbase conformance report',
+    '',
+    `**${summaryLine(report)}**`,
+    '',
+    `Target \`${report.target.apiRoot}\`${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract \`${report.contractVersion}\` · seed \`${report.seed}\` · ${report.requests} requests · ${report.startedAt} → ${report.finishedAt}`,
+    '',
+  ];
+  if (report.errors.length) lines.push('## Errors', '', ...report.errors.map((e) => `- ${e}`), '');
+  const failed = by('failed');
+  if (failed.length) lines.push('## Failed', '', ...failed.flatMap(failureSection));
+  const warned = by('warned');
+  if (warned.length) lines.push('## Warnings', '', ...warned.flatMap(failureSection));
+  lines.push('## All rules', '', '| rule | level | verdict | cases | requests | note |', '|---|---|---|---|---|---|');
+  for (const r of report.rules) {
+    const note = r.verdict === 'skipped' ? r.skipReason ?? '' : r.verdict === 'failed' || r.verdict === 'warned' ? r.failures[0]?.message ?? '' : r.notes[0] ?? '';
+    lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
+  }
+  const observed = by('observed');
+  if (observed.length) {
+    lines.push('', '## Observations (undocumented behaviour, never judged)', '');
+    for (const r of observed) {
+      lines.push(`- **${r.id}** — ${r.title}`);
+      for (const o of r.observations.slice(0, 20)) lines.push(`  - ${cell(o.label)}: \`${cell(JSON.stringify(o.value))}\``);
+    }
+  }
+  if (report.environmentEvents.length) {
+    lines.push('', '## Environment events', '', ...report.environmentEvents.slice(0, 50).map((e) => `- ${e.kind} on ${e.key}${e.rule ? ` during ${e.rule}` : ''}${e.waitedMs !== undefined ? ` (waited ${e.waitedMs} ms)` : ''}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,47 @@
+// The conformance report: one document, built once from the rule verdicts, written in every format.
+// Schema of conformance.json: docs/report-schema.md. Bump REPORT_SCHEMA_VERSION on any change to it.
+import { contract } from '../contract/index.ts';
+import type { RuleResult, Verdict } from '../conformance/result.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ReportTarget { apiRoot: string; embedded: boolean }
+
+export interface EnvironmentEvent { kind: string; key: string; attempt?: number; waitedMs?: number; at?: number; rule?: string }
+
+export interface ConformanceReport {
+  schemaVersion: number;
+  target: ReportTarget;
+  contractVersion: string;
+  seed: number;
+  startedAt: string;
+  finishedAt: string;
+  requests: number;
+  exitCode: number;
+  outcome: 'conforms' | 'broken' | 'error';
+  settings: { runs: number; strict: boolean; requireAll: boolean; allowBillable: boolean };
+  summary: Record<Verdict, number>;
+  environmentEvents: EnvironmentEvent[];
+  errors: string[];
+  rules: RuleResult[];
+}
+
+const VERDICTS: Verdict[] = ['passed', 'failed', 'warned', 'skipped', 'observed'];
+
+/** Rules in catalogue order; a catalogue rule with no result (filtered out, crashed) shows as skipped. */
+export function orderRules(results: RuleResult[]): RuleResult[] {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const ordered = contract.rules.rules.map((entry) => byId.get(entry.id) ?? {
+    id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
+    verdict: 'skipped' as const, skipReason: 'not run in this invocation', cases: 0, requests: 0, failures: [], observations: [], notes: [],
+  });
+  const extra = results.filter((r) => !contract.rules.rules.some((e) => e.id === r.id));
+  return [...ordered, ...extra];
+}
+
+export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules'> & { rules: RuleResult[] }): ConformanceReport {
+  const rules = orderRules(input.rules);
+  const summary = Object.fromEntries(VERDICTS.map((v) => [v, rules.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
+  const outcome = input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
+  return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, summary, outcome, rules };
+}

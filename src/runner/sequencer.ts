@@ -1,0 +1,28 @@
+// Conformance files run in family order, with the rules that judge every exchange of the run
+// (server errors, then envelope) last. Other projects keep vitest's own order.
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { basename } from 'node:path';
+import { contract } from '../contract/index.ts';
+
+const AGGREGATING = ['server-errors', 'envelope'];
+
+export function familyOrder(): string[] {
+  const families = contract.rules.families.filter((f) => !AGGREGATING.includes(f));
+  return [...families, ...AGGREGATING];
+}
+
+export function conformanceRank(file: string): number {
+  const family = basename(file).replace(/\.test\.ts$/, '');
+  const index = familyOrder().indexOf(family);
+  return index === -1 ? familyOrder().length - AGGREGATING.length : index;
+}
+
+export class ConformanceSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const conformance = sorted.filter((f) => f.project.name === 'conformance');
+    if (conformance.length === 0) return sorted;
+    conformance.sort((a, b) => conformanceRank(a.moduleId) - conformanceRank(b.moduleId));
+    return [...sorted.filter((f) => f.project.name !== 'conformance'), ...conformance];
+  }
+}

@@ -1,0 +1,52 @@
+// 401 — authentication, on both endpoints.
+import fc from 'fast-check';
+import { describe } from 'vitest';
+import { contract } from '../src/contract/index.ts';
+import { rule } from '../src/conformance/rule.ts';
+import { absentRunId, readRun } from '../src/conformance/requests.ts';
+import { authProperty, fixtureKeyProperty } from '../src/conformance/patterns.ts';
+import { describeAnswer } from '../src/oracles/error-answer.ts';
+import { apiKeyLike, noSkPrefixAuthorization, schemeCaseVariant, unknownApiKey, wrongSchemeAuthorization } from '../src/generators/index.ts';
+
+describe('authentication', () => {
+  rule('AUTH-MISSING', async (r) => {
+    await authProperty(r, fc.constant(null), 'noAuth');
+  });
+
+  rule('AUTH-WRONG-SCHEME', async (r) => {
+    // Real keys inside wrong-format headers catch a target that strips the scheme; random keys
+    // stand in where such a target could bill a create.
+    const keys = r.session.config.allowBillable ? fc.constantFrom(...r.session.config.keys.pool) : apiKeyLike();
+    await authProperty(r, keys.chain((key) => wrongSchemeAuthorization(key)), 'malformedAuth');
+  });
+
+  rule('AUTH-NO-SK-PREFIX', async (r) => {
+    await authProperty(r, noSkPrefixAuthorization(), 'malformedAuth');
+  });
+
+  rule('AUTH-SCHEME-CASE', async (r) => {
+    // GET of an absent run: 404 run_not_found means the variant was accepted as a key, 401 that it was not.
+    const key = r.session.config.keys.pool[0]!;
+    const seen = new Set<string>();
+    for (const { variant, header } of fc.sample(schemeCaseVariant(key), { seed: r.session.config.seed, numRuns: 30 })) {
+      if (seen.has(variant)) continue;
+      seen.add(variant);
+      const exchange = await r.send(readRun(absentRunId(r.rule.id), { kind: 'header', value: header }));
+      r.countCase();
+      r.observe(variant, describeAnswer(exchange), exchange);
+    }
+  });
+
+  rule('AUTH-UNKNOWN-KEY', async (r) => {
+    const header = unknownApiKey([...r.session.secrets.keys()]).map((key) => `${contract.limits.keys.scheme} ${key}`);
+    await authProperty(r, header, 'unknownKey');
+  });
+
+  rule('AUTH-DISABLED', async (r) => {
+    await fixtureKeyProperty(r, r.session.config.keys.disabled!, 'disabledKey');
+  });
+
+  rule('AUTH-EXPIRED', async (r) => {
+    await fixtureKeyProperty(r, r.session.config.keys.expired!, 'expiredKey');
+  });
+});

@@ -1,0 +1,42 @@
+// 404 — runs that are not yours, or not there.
+import { describe } from 'vitest';
+import { rule } from '../src/conformance/rule.ts';
+import { expectedFor, readRun } from '../src/conformance/requests.ts';
+import { createOneRun } from '../src/conformance/runs.ts';
+import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
+import { unknownRunId } from '../src/generators/index.ts';
+
+describe('runs', () => {
+  rule('RUN-NOT-FOUND', async (r) => {
+    await r.forAll(unknownRunId(), async (id) => isOneOfErrors(await r.send(readRun(id)), expectedFor('unknownRun')));
+  });
+
+  rule('RUN-OTHER-ACCOUNT', async (r) => {
+    // Account B's run, read with account A's keys.
+    for (const key of r.session.config.keys.pool.slice(0, 2)) {
+      const exchange = await r.send(readRun(r.session.config.otherAccountRunId!, { kind: 'key', key }));
+      r.countCase();
+      r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownRun')));
+    }
+    // And the other way round, when a run may be created: account A's new run, read by account B.
+    const otherKey = r.session.config.keys.otherAccount;
+    if (!otherKey || !r.session.config.allowBillable) {
+      r.note('A → B direction not checked: needs RUNBASE_OTHER_ACCOUNT_KEY and RUNBASE_ALLOW_BILLABLE=1');
+      return;
+    }
+    const run = await createOneRun(r);
+    if (!run) return;
+    const exchange = await r.send(readRun(run.id, { kind: 'key', key: otherKey }));
+    r.countCase();
+    r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownRun')));
+  });
+
+  rule('RUN-OTHER-KEY-SAME-ACCOUNT', async (r) => {
+    const [first, second] = r.session.config.keys.pool;
+    const run = await createOneRun(r, { kind: 'key', key: first! });
+    if (!run) return;
+    const exchange = await r.send(readRun(run.id, { kind: 'key', key: second! }));
+    r.countCase();
+    r.observe('run read with another key of the same account', describeAnswer(exchange), exchange);
+  });
+});

@@ -1,0 +1,77 @@
+// 5xx and robustness. SRV-NO-5XX and SRV-500-SHAPE judge every exchange of the run, so this file runs
+// after the rule families that send most requests (src/runner/sequencer.ts).
+import fc from 'fast-check';
+import { describe } from 'vitest';
+import { contract } from '../src/contract/index.ts';
+import { rule, type RuleRun } from '../src/conformance/rule.ts';
+import { createRun, runPath, runsPath, absentRunId } from '../src/conformance/requests.ts';
+import { judgeLog } from '../src/conformance/aggregate.ts';
+import { describeAnswer } from '../src/oracles/error-answer.ts';
+import { no5xx, serverErrorShape } from '../src/oracles/server.ts';
+import { hostileBody, unknownModelId } from '../src/generators/index.ts';
+
+/** A body that could be a billable create: a known model and an object input with a string prompt. */
+function couldCreateRun(body: string): boolean {
+  try {
+    const parsed = JSON.parse(body) as { model?: unknown; input?: { prompt?: unknown } };
+    return contract.models.models.some((m) => m.id === parsed?.model) && typeof parsed?.input?.prompt === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function observeAnswers(r: RuleRun, label: string, exchanges: { name: string; exchange: Parameters<RuleRun['observe']>[2] }[]) {
+  for (const { name, exchange } of exchanges) r.observe(`${label} ${name}`, exchange ? describeAnswer(exchange) : 'not sent', exchange);
+}
+
+describe('server errors and robustness', () => {
+  rule('SRV-NO-5XX', async (r) => {
+    const cases = fc.sample(hostileBody(contract.models.models), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) });
+    const billable = r.session.config.allowBillable;
+    for (const { name, body } of cases) {
+      if (!billable && couldCreateRun(body)) continue;
+      await r.send(createRun(body));
+    }
+    if (!billable) r.note('hostile bodies that could create a billable run were not sent');
+    judgeLog(r, r.session.log, (entry) => no5xx(entry.exchange));
+  });
+
+  rule('SRV-500-SHAPE', async (r) => {
+    const fives = r.session.log.filter((e) => e.exchange.response.status === 500);
+    if (fives.length === 0) r.note('no 500 seen in this run');
+    judgeLog(r, fives, (entry) => serverErrorShape(entry.exchange));
+  });
+
+  rule('SRV-UNKNOWN-ROUTE', async (r) => {
+    const id = absentRunId(r.rule.id);
+    const paths = ['/', '/run', '/runz', `${runsPath()}/${encodeURIComponent(id)}/output`, '/models', `${runsPath().toUpperCase()}`, '/v0/runs'];
+    for (const path of paths) {
+      const exchange = await r.send({ method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
+      r.countCase();
+      r.observe(`GET ${path}`, describeAnswer(exchange), exchange);
+    }
+  });
+
+  rule('SRV-METHOD', async (r) => {
+    const id = absentRunId(r.rule.id);
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      for (const path of [runsPath(), runPath(id)]) {
+        const exchange = await r.send({ method, path, auth: { kind: 'pool' }, body: '{}', undocumentedSurface: true });
+        r.countCase();
+        r.observe(`${method} ${path.replace(id, ':id')}`, { answer: describeAnswer(exchange), allow: exchange.response.headers.allow ?? null }, exchange);
+      }
+    }
+  });
+
+  rule('SRV-BODY-LIMIT', async (r) => {
+    // An unknown model, so a target that accepts the size still creates nothing billable.
+    const [model] = fc.sample(unknownModelId(contract.models.models), { seed: r.session.config.seed, numRuns: 1 });
+    for (const [name, bytes] of [['1 MB', 1_000_000], ['10 MB', 10_000_000]] as const) {
+      const head = JSON.stringify({ model, input: { prompt: '' } }).slice(0, -3);
+      const body = `${head}${'x'.repeat(bytes - head.length - 3)}"}}`;
+      const exchange = await r.send(createRun(body, { kind: 'pool' }, { undocumentedSurface: true }));
+      r.countCase();
+      observeAnswers(r, 'body of', [{ name, exchange }]);
+    }
+  });
+});

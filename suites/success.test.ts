@@ -1,0 +1,73 @@
+// The success path: billable, so only against the emulator or with RUNBASE_ALLOW_BILLABLE=1.
+import { describe } from 'vitest';
+import { contract } from '../src/contract/index.ts';
+import { rule } from '../src/conformance/rule.ts';
+import { createRun } from '../src/conformance/requests.ts';
+import { createOneRun, pollToEnd } from '../src/conformance/runs.ts';
+import { adminClient } from '../src/conformance/admin.ts';
+import { createdRun, statusNeverBackwards, succeededRun } from '../src/oracles/runs.ts';
+import { violation } from '../src/oracles/types.ts';
+import { validCreateBody } from '../src/generators/index.ts';
+
+const [SUCCEEDED, FAILED] = contract.limits.runs.terminalStatuses as [string, string];
+
+describe('success path', () => {
+  rule('RUN-CREATE', async (r) => {
+    await r.forAll(validCreateBody(contract.models.models), async (body) => createdRun(await r.send(createRun(body)), body.model), {
+      numRuns: Math.min(r.session.config.runs, r.session.embedded ? 100 : 10),
+    });
+  });
+
+  rule('RUN-READ', async (r) => {
+    const run = await createOneRun(r);
+    if (!run) return;
+    const { history } = await pollToEnd(r, run.id);
+    r.countCase(history.length);
+    r.judge(undefined, statusNeverBackwards(history));
+    r.observe('statuses seen while polling', history.join(' → '));
+  });
+
+  rule('RUN-SUCCEEDED', async (r) => {
+    // A real target may fail a run now and then; three runs give it room to succeed once.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const run = await createOneRun(r, { kind: 'pool' }, attempt);
+      if (!run) return;
+      const { history, last } = await pollToEnd(r, run.id);
+      r.countCase();
+      if (history[history.length - 1] === SUCCEEDED && last) {
+        r.judge(last, succeededRun(last));
+        return;
+      }
+      r.note(`run ${attempt + 1} ended ${history[history.length - 1] ?? 'unread'}`);
+    }
+    r.judge(undefined, violation('succeededRun', 'no run succeeded in three attempts', SUCCEEDED, 'no succeeded run'));
+  });
+
+  rule('RUN-CHARGE-REFUND', async (r) => {
+    const admin = adminClient(r.session);
+    const key = r.session.config.keys.pool[0]!;
+    const auth = { kind: 'key', key } as const;
+    const before = await admin.balanceOfKey(key);
+    const charged = await createOneRun(r, auth, 1);
+    if (!charged) return;
+    const afterCreate = await admin.balanceOfKey(key);
+    r.countCase();
+    r.judge(charged.exchange, afterCreate === before - charged.costUsd ? [] :
+      violation('chargedAtCreate', 'the balance did not drop by costUsd when the run was created', `${before - charged.costUsd}`, `${afterCreate}`));
+    await pollToEnd(r, charged.id, auth);
+
+    await admin.failNextRun(key);
+    const failing = await createOneRun(r, auth, 2);
+    if (!failing) return;
+    const charged2 = await admin.balanceOfKey(key);
+    const { history, last } = await pollToEnd(r, failing.id, auth);
+    const refunded = await admin.balanceOfKey(key);
+    r.countCase();
+    if (history[history.length - 1] !== FAILED) {
+      r.judge(last, violation('failedRun', 'the run the emulator was told to fail did not fail', FAILED, history.join(' → ')));
+      return;
+    }
+    r.judge(last, refunded === charged2 + failing.costUsd ? [] :
+      violation('refundedOnFailure', 'a failed run was not refunded in full', `${charged2 + failing.costUsd}`, `${refunded}`));
+  });
+});
