@@ -30,6 +30,8 @@ export interface Config {
   timeoutMs: number;
   maxRequests: number;
   reportDir: string;
+  /** virtual: the target is an emulator whose admin API moves its clock; waiting advances it. */
+  clock: 'real' | 'virtual';
 }
 
 export const DEFAULTS = {
@@ -108,7 +110,7 @@ function readDotenv(path: string): Env {
 
 export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string } = {}): Config {
   // Real environment wins over .env, as dotenv does.
-  const env: Env = { ...readDotenv(opts.dotenvPath ?? '.env'), ...processEnv };
+  const env: Env = { ...readDotenv(opts.dotenvPath ?? processEnv.RUNBASE_ENV_FILE ?? '.env'), ...processEnv };
   const url = text(env, 'RUNBASE_URL');
   const embedded = flag(env, 'RUNBASE_EMBEDDED');
   const target: Config['target'] = url ? { kind: 'remote', ...resolveApiRoot(url) } : { kind: 'embedded' };
@@ -144,6 +146,10 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     throw new ConfigError(`RUNBASE_MODEL must be one of ${contract.models.models.map((m) => m.id).join(', ')}; got '${model}'`);
   }
 
+  const clock = text(env, 'RUNBASE_CLOCK') ?? (embedded ? 'virtual' : 'real');
+  if (clock !== 'real' && clock !== 'virtual') throw new ConfigError(`RUNBASE_CLOCK must be 'real' or 'virtual', got '${clock}'`);
+  if (clock === 'virtual' && !(adminUrl && adminToken)) throw new ConfigError(`RUNBASE_CLOCK=virtual needs the emulator's state API (${adminUrlName}, ${adminTokenName})`);
+
   const otherRun = text(env, envName('otherAccountRun'));
   return {
     target,
@@ -161,5 +167,6 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     timeoutMs: integer(env, 'RUNBASE_TIMEOUT_MS', DEFAULTS.timeoutMs, 100, 600_000),
     maxRequests: integer(env, 'RUNBASE_MAX_REQUESTS', DEFAULTS.maxRequests[kind], 1, 1_000_000),
     reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir,
+    clock,
   };
 }

@@ -63,7 +63,10 @@ function summary(outcomes: RuleOutcome[]): string {
   const failed = by('failed').map((o) => `  ✗ ${o.result!.id}  ${o.result!.title}`);
   const warned = by('warned').map((o) => `  ! ${o.result!.id}  ${o.result!.title}`);
   const skipped = by('skipped').map((o) => `  - ${o.result!.id}  ${o.result!.skipReason}`);
-  return [`Runbase conformance: ${line}`, ...failed, ...warned, ...skipped].join('\n');
+  const events = outcomes.flatMap((o) => (o.result?.environmentEvents ?? []).map((e) => ({ ...e, rule: o.result!.id })));
+  const eventLines = events.slice(0, 10).map((e) => `  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt}${e.waitedMs ? `, waited ${e.waitedMs} ms` : ''})`);
+  const requests = outcomes.reduce((n, o) => n + (o.result?.requests ?? 0), 0);
+  return [`Runbase conformance: ${line}`, ...failed, ...warned, ...skipped, `${requests} requests; environment events (429s retried outside the rate-limit rules): ${events.length}`, ...eventLines].join('\n');
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {

@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import { choices } from '../emulator/choices.ts';
 
-const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
+const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}] [--clock real|virtual]
 
-Starts the Runbase reference emulator (real clock), provisions one key per fixture and a pool of
+Starts the Runbase reference emulator (real clock unless --clock virtual: then time moves only
+through the admin API, and the suite run with RUNBASE_CLOCK=virtual advances it), provisions one key per fixture and a pool of
 healthy keys, prints them as .env lines, and serves until Ctrl-C. --port 0 picks a free port.
 The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN.`;
 
@@ -20,7 +21,7 @@ function port(name: string, value: string | undefined, fallback: number): number
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -34,7 +35,10 @@ async function main(): Promise<number> {
     const publicPort = port('port', args.port, 4010);
     const poolSize = args['pool-size'] === undefined ? choices.fixtures.poolSize : Number(args['pool-size']);
     if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 256) throw new Error(`--pool-size must be a whole number from 2 to 256, got '${args['pool-size']}'`);
+    const clock = args.clock ?? 'real';
+    if (clock !== 'real' && clock !== 'virtual') throw new Error(`--clock must be 'real' or 'virtual', got '${clock}'`);
     settings = {
+      clock: clock as 'real' | 'virtual',
       host: args.host ?? '127.0.0.1',
       port: publicPort,
       adminPort: port('admin-port', args['admin-port'], publicPort === 0 ? 0 : publicPort + 1),
@@ -47,13 +51,14 @@ async function main(): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator({ host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: 'real', ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+    emulator = await startEmulator({ host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
   } catch (error) {
     console.error(`could not start the emulator: ${(error as Error).message}`);
     return 2;
   }
   const env = provisionFixtures(emulator.state, { poolSize: settings.poolSize, url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
   const lines = ['# Runbase reference emulator: fixture variables for the suite (paste into .env)', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  if (settings.clock === 'virtual') lines.push('RUNBASE_CLOCK=virtual');
   process.stdout.write(`${lines.join('\n')}\n`);
   console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
   await new Promise<void>((resolve) => {

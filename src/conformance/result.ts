@@ -47,6 +47,8 @@ export interface RuleResult {
   failures: Failure[];
   observations: Observation[];
   notes: string[];
+  /** 429s met outside the rate-limit rules and retried (keys as labels). */
+  environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
   /** Set when the target could not be talked to; maps to exit code 2. */
   targetError?: string;
 }

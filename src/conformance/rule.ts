@@ -166,6 +166,8 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       if (error instanceof TargetError) result.targetError = error.message;
       throw error;
     }
+    const events = session.scheduler.events().filter((e) => e.rule === entry.id);
+    if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));
     result.verdict = verdictOf(entry, result);
     if (result.verdict === 'failed') throw new Error(formatFailures(result));
     if (result.verdict === 'warned') {

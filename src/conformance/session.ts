@@ -97,7 +97,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   const apiRoot = config.target.apiRoot;
   const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
   let clock: Clock;
-  if (embedded && config.admin) {
+  if (config.clock === 'virtual' && config.admin) {
     const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
     await virtual.sync();
     clock = virtual;
@@ -113,14 +113,17 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     return secrets.get(key)?.replace(/^\$RUNBASE_/, 'fixture:').toLowerCase() ?? 'generated-key';
   };
   // Against a real clock, a margin past each window covers latency and clock skew.
-  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: embedded ? 0 : 250 });
+  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: config.clock === 'virtual' ? 0 : 250 });
+  // A literal header that carries a known key may be counted against that key by the target.
+  const knownKeys = [...secrets.keys()].sort((a, b) => b.length - a.length);
+  const paceKeyOfHeader = (value: string | null): string => (value && knownKeys.find((k) => value.includes(k))) || ANONYMOUS;
   const log: LoggedExchange[] = [];
   let requests = 0;
   let brokenTarget: TargetError | undefined;
 
   async function send(spec: RequestSpec, ruleId: string): Promise<Exchange> {
     if (brokenTarget) throw new TargetError(`target unusable since an earlier request: ${brokenTarget.message}`);
-    const paceKey = spec.auth.kind === 'key' ? spec.auth.key : spec.auth.kind === 'header' ? ANONYMOUS : undefined;
+    const paceKey = spec.auth.kind === 'key' ? spec.auth.key : spec.auth.kind === 'header' ? paceKeyOfHeader(spec.auth.value) : undefined;
     const build = (key: string | undefined): HttpRequest => {
       const headers: Record<string, string> = {};
       if (spec.auth.kind === 'header') { if (spec.auth.value !== null) headers.authorization = spec.auth.value; }
@@ -146,7 +149,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       exchange = await once(paceKey);
       if (paceKey) scheduler.record(paceKey);
     } else {
-      exchange = await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, (key) => once(key === ANONYMOUS ? undefined : key), ruleId);
+      exchange = await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, (key) => once(spec.auth.kind === 'header' ? undefined : key), ruleId);
     }
     const sentToken = bearerToken(exchange.request.headers.authorization);
     log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });

@@ -1,0 +1,46 @@
+// `npm run emulator`: prints the fixture variables, serves them, and stops cleanly on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { contract, errorByCode } from '../src/contract/index.ts';
+import { cleanEnv, repoRoot } from './helpers.ts';
+
+function startCli(args: string[]) {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/emulator.ts', ...args], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('npm run emulator', () => {
+  it('prints every fixture variable, serves them, and exits 0 on SIGINT', async () => {
+    const child = startCli(['--port', '0']);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The announcement on stderr comes after the env lines: wait for it (bounded by the test timeout).
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', () => { if (stderr.includes('serving')) resolve(); });
+    });
+    const env = Object.fromEntries(stdout.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    for (const fixture of Object.values(contract.fixtures)) for (const name of fixture.env) expect(env, name).toHaveProperty(name);
+    expect(env.RUNBASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const key = env.RUNBASE_DISABLED_KEY!;
+    const res = await request(`${env.RUNBASE_URL}${contract.limits.apiRootPath}/runs/run_x`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.statusCode).toBe(errorByCode('invalid_api_key').status);
+    expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopped');
+  });
+
+  it('refuses a bad flag with exit 2', async () => {
+    const child = startCli(['--port', 'eighty']);
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--port');
+  });
+});
