@@ -1,0 +1,91 @@
+// The generators produce what their names say, with variety, for many seeds.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { contract } from '../contract/index.ts';
+import {
+  validInput, inputWithOneViolation, malformedJsonBody, parsesAsJson, missingModelBody, notObjectBody, missingInputBody,
+  inputArrayBody, unknownModelId, modelCaseVariant, wrongSchemeAuthorization, noSkPrefixAuthorization, schemeCaseVariant,
+  unknownApiKey, unknownRunId, spoofedForwardingHeaders, multiFaultRequest, hostileBody,
+} from './index.ts';
+
+const models = contract.models.models;
+const ajv = new Ajv2020({ strict: false });
+const validators = new Map(models.map((m) => [m.id, ajv.compile(m.input)]));
+const params = { seed: 7, numRuns: 300 };
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+
+describe('inputs', () => {
+  it('validInput passes its schema; inputWithOneViolation fails it at the named field', () => {
+    for (const m of models) {
+      fc.assert(fc.property(validInput(m), (input) => validators.get(m.id)!(input) === true), { seed: 1, numRuns: 100 });
+      fc.assert(fc.property(inputWithOneViolation(m, models), ({ input, violation }) => {
+        const validate = validators.get(m.id)!;
+        expect(validate(input)).toBe(false);
+        expect(Object.keys(m.input.properties ?? {})).toContain(violation.field);
+      }), { seed: 2, numRuns: 100 });
+    }
+  });
+
+  it('covers every kind of violation', () => {
+    const kinds = new Set(fc.sample(fc.constantFrom(...models).chain((m) => inputWithOneViolation(m, models)), { seed: 3, numRuns: 500 }).map((v) => v.violation.kind));
+    expect([...kinds].sort()).toEqual(['enum-outside', 'items-not-strings', 'missing-required', 'not-array', 'wrong-type']);
+  });
+});
+
+describe('bodies', () => {
+  it('malformedJsonBody never parses under strict UTF-8 and JSON.parse, and includes invalid UTF-8 inside valid JSON', () => {
+    fc.assert(fc.property(malformedJsonBody(models), (b) => !parsesAsJson(b) && b.length > 0), params);
+    const lossy = fc.sample(malformedJsonBody(models), { seed: 4, numRuns: 400 }).filter((b) => b instanceof Uint8Array && (() => { try { JSON.parse(Buffer.from(b).toString('utf8')); return true; } catch { return false; } })());
+    expect(lossy.length).toBeGreaterThan(0);
+  });
+
+  it('each body family is what it says', () => {
+    const ids = new Set(models.map((m) => m.id));
+    fc.assert(fc.property(missingModelBody(models), (b) => { const v = JSON.parse(b); return typeof v.model !== 'string' && typeof v.input === 'object'; }), params);
+    fc.assert(fc.property(notObjectBody(), (b) => { const v = JSON.parse(b); return v === null || typeof v !== 'object' || Array.isArray(v); }), params);
+    fc.assert(fc.property(missingInputBody(models), (b) => { const v = JSON.parse(b); return ids.has(v.model) && (v.input === undefined || v.input === null || typeof v.input !== 'object'); }), params);
+    fc.assert(fc.property(inputArrayBody(models), (b) => Array.isArray(JSON.parse(b).input)), params);
+  });
+
+  it('unknown model ids are unknown even ignoring case; case variants differ only in case', () => {
+    const lower = new Set(models.map((m) => m.id.toLowerCase()));
+    fc.assert(fc.property(unknownModelId(models), (id) => id.trim() !== '' && !lower.has(id.toLowerCase())), params);
+    fc.assert(fc.property(modelCaseVariant(models), (id) => lower.has(id.toLowerCase()) && !models.some((m) => m.id === id)), params);
+  });
+
+  it('hostile bodies stay under the emulator body limit and cover each kind', () => {
+    const sample = fc.sample(hostileBody(models), { seed: 5, numRuns: 200 });
+    for (const { body } of sample) expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
+    expect(new Set(sample.map((s) => s.name.split(' ')[0])).size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('auth, runs, forwarding, faults', () => {
+  const key = 'sk-conformanceTestKey0001';
+
+  it('header values are legal HTTP field values', () => {
+    const headers = fc.oneof(wrongSchemeAuthorization(key), noSkPrefixAuthorization(), schemeCaseVariant(key).map((v) => v.header));
+    fc.assert(fc.property(headers, (h) => FIELD_VALUE.test(h) && (() => { new Headers({ authorization: h }); return true; })()), params);
+  });
+
+  it('no-sk tokens never start with sk- in any case; unknown keys are not known', () => {
+    fc.assert(fc.property(noSkPrefixAuthorization(), (h) => !h.split(' ')[1]!.toLowerCase().startsWith('sk-')), params);
+    fc.assert(fc.property(unknownApiKey([key]), (k) => k !== key && k.startsWith('sk-')), params);
+  });
+
+  it('run ids are never a different route', () => {
+    fc.assert(fc.property(unknownRunId(), (id) => id !== '' && id !== '.' && id !== '..' && !id.includes('/')), params);
+    const lengths = fc.sample(unknownRunId(), { seed: 6, numRuns: 300 }).map((id) => id.length);
+    expect(Math.max(...lengths)).toBeGreaterThan(200);
+  });
+
+  it('spoofed forwarding headers all name the allowed address', () => {
+    fc.assert(fc.property(spoofedForwardingHeaders('203.0.113.7'), (h) => Object.keys(h).length > 0 && Object.values(h).every((v) => v.includes('203.0.113.7'))), params);
+  });
+
+  it('multi-fault requests carry one auth fault and one body fault', () => {
+    const auth = new Set(['noAuth', 'malformedAuth', 'unknownKey']);
+    fc.assert(fc.property(multiFaultRequest(models, [key]), (p) => p.faults.length === 2 && auth.has(p.faults[0]!) && !auth.has(p.faults[1]!)), params);
+  });
+});

@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { contract, errorByCode } from '../contract/index.ts';
+import { manualClock } from './clock.ts';
+import { createScheduler } from './scheduler.ts';
+import type { Exchange } from './types.ts';
+
+const { requests, windowSeconds, backoffSeconds } = contract.limits.rateLimit;
+const windowMs = windowSeconds * 1000;
+
+function answer(status: number, code?: string): Exchange {
+  const json = code ? { error: { message: 'm', code } } : {};
+  return { request: { method: 'GET', url: 'http://127.0.0.1/x', headers: {} }, response: { status, headers: {}, bodyText: JSON.stringify(json), truncated: false, json }, startedAt: 0, durationMs: 0 };
+}
+
+/** The most sends any key made within one window. */
+function maxPerWindow(sends: { key: string; at: number }[]): number {
+  let max = 0;
+  for (const s of sends) max = Math.max(max, sends.filter((o) => o.key === s.key && o.at > s.at - windowMs && o.at <= s.at).length);
+  return max;
+}
+
+describe('scheduler', () => {
+  it('never sends more than the limit per key in any window, over random schedules', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.constant('pool'), fc.constantFrom('k1', 'k2', 'fixture')), { minLength: 1, maxLength: 150 }), fc.array(fc.nat(3000), { maxLength: 150 }), async (choices, gaps) => {
+      const clock = manualClock(1_000_000);
+      const scheduler = createScheduler({ clock, pool: ['k1', 'k2'] });
+      const sends: { key: string; at: number }[] = [];
+      for (let i = 0; i < choices.length; i++) {
+        await clock.sleep(gaps[i] ?? 0);
+        const c = choices[i]!;
+        await scheduler.send(c === 'pool' ? { pool: true } : { key: c }, async (key) => { sends.push({ key, at: clock.now() }); return answer(200); });
+      }
+      return maxPerWindow(sends) <= requests;
+    }), { seed: 11, numRuns: 60 });
+  });
+
+  it('spreads pool work over the keys, in pool order', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a', 'b', 'c'] });
+    const used: string[] = [];
+    for (let i = 0; i < 3 * requests; i++) await scheduler.send({ pool: true }, async (k) => { used.push(k); return answer(200); });
+    expect(clock.now()).toBe(0);
+    expect(new Set(used)).toEqual(new Set(['a', 'b', 'c']));
+    await scheduler.send({ pool: true }, async (k) => { used.push(k); return answer(200); });
+    expect(clock.now()).toBeGreaterThanOrEqual(windowMs);
+  });
+
+  it('lends a key exclusively, after it has idled, and rests it after release', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a', 'b'] });
+    await scheduler.send({ key: 'a' }, async () => answer(200));
+    const lease = await scheduler.lease({ idleMs: windowMs, exclude: [] });
+    expect(lease.key).toBe('b');
+    for (let i = 0; i < 2 * requests; i++) scheduler.record(lease.key);
+    const used: string[] = [];
+    await scheduler.send({ pool: true }, async (k) => { used.push(k); return answer(200); });
+    expect(used).toEqual(['a']);
+    lease.release();
+    expect(scheduler.readyAt('b')).toBeGreaterThan(clock.now());
+  });
+
+  it('retries a 429 with the documented backoff on the clock, then gives up, recording events', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a'], labelOf: () => 'key#1' });
+    const limited = errorByCode('RATE_LIMITED');
+    let calls = 0;
+    const result = await scheduler.send({ key: 'a' }, async () => { calls++; return answer(limited.status, limited.code); }, 'SOME-RULE');
+    expect(calls).toBe(backoffSeconds.length + 1);
+    expect(result.response.status).toBe(limited.status);
+    expect(clock.now()).toBe(backoffSeconds.reduce((a, b) => a + b, 0) * 1000);
+    expect(scheduler.events().map((e) => e.kind)).toEqual([...backoffSeconds.map(() => 'rate-limited-retry'), 'rate-limited-gave-up']);
+    expect(JSON.stringify(scheduler.events())).not.toContain('"a"');
+    const usage = errorByCode('USAGE_EXCEEDED');
+    calls = 0;
+    await scheduler.send({ key: 'a' }, async () => { calls++; return answer(usage.status, usage.code); });
+    expect(calls).toBe(1);
+  });
+});
