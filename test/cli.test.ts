@@ -29,7 +29,7 @@ describe('npm test', () => {
   it('passes the embedded reference emulator with every rule executed, none skipped', async () => {
     const run = await runConformance({});
     expect(run.code, run.output).toBe(0);
-    expect(run.stdout).toMatch(/Runbase conformance: \d+ passed, 0 failed, 0 warned, 0 skipped, \d+ observed/);
+    expect(run.stdout).toMatch(/conforms: \d+ passed, 0 failed, 0 warned, 0 skipped, \d+ observed \(exit 0\)/);
   });
 
   for (const deviation of deviations) {

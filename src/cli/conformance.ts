@@ -1,16 +1,15 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
-// target error. Configuration is validated and a remote target is probed before any rule runs.
+// target error. Configuration is validated and a remote target is probed before any rule runs;
+// the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
-import type { RunnerTask, RunnerTestFile } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createClient } from '../http/client.ts';
 import { TargetError } from '../http/types.ts';
-import { readRun, absentRunId } from '../conformance/requests.ts';
-import type { RuleResult } from '../conformance/result.ts';
-
-export const EXIT = { conforms: 0, broken: 1, error: 2 } as const;
+import { absentRunId, readRun } from '../conformance/requests.ts';
+import { ConformanceReporter } from '../report/reporter.ts';
+import { EXIT } from '../report/outcomes.ts';
 
 /** A remote target must answer HTTP with JSON within the timeout, or the run stops here with exit 2. */
 export async function probeTarget(config: Config): Promise<string | undefined> {
@@ -32,42 +31,7 @@ export async function probeTarget(config: Config): Promise<string | undefined> {
   }
 }
 
-export interface RuleOutcome { result?: RuleResult; state: string; name: string; errors: string[] }
-
-export function collectOutcomes(files: RunnerTestFile[]): RuleOutcome[] {
-  const out: RuleOutcome[] = [];
-  const walk = (task: RunnerTask) => {
-    if (task.type === 'test') {
-      out.push({ name: task.name, state: task.result?.state ?? task.mode, errors: (task.result?.errors ?? []).map((e) => e.message ?? String(e)), ...(task.meta.runbase ? { result: task.meta.runbase } : {}) });
-    } else if ('tasks' in task) task.tasks.forEach(walk);
-  };
-  files.forEach(walk);
-  return out;
-}
-
-/** The exit code for a finished run. */
-export function exitCodeFor(outcomes: RuleOutcome[], fileErrors: string[]): number {
-  if (fileErrors.length > 0) return EXIT.error;
-  if (outcomes.some((o) => o.result?.targetError)) return EXIT.error;
-  const failed = outcomes.filter((o) => o.state === 'fail');
-  // A test that failed without a verdict of its own broke inside the suite, not in the target.
-  if (failed.some((o) => !o.result || o.result.verdict === 'skipped' && !o.errors.some((e) => e.includes('RUNBASE_REQUIRE_ALL')))) return EXIT.error;
-  if (failed.length > 0) return EXIT.broken;
-  if (outcomes.length === 0) return EXIT.error;
-  return EXIT.conforms;
-}
-
-function summary(outcomes: RuleOutcome[]): string {
-  const by = (v: string) => outcomes.filter((o) => o.result?.verdict === v);
-  const line = ['passed', 'failed', 'warned', 'skipped', 'observed'].map((v) => `${by(v).length} ${v}`).join(', ');
-  const failed = by('failed').map((o) => `  ✗ ${o.result!.id}  ${o.result!.title}`);
-  const warned = by('warned').map((o) => `  ! ${o.result!.id}  ${o.result!.title}`);
-  const skipped = by('skipped').map((o) => `  - ${o.result!.id}  ${o.result!.skipReason}`);
-  const events = outcomes.flatMap((o) => (o.result?.environmentEvents ?? []).map((e) => ({ ...e, rule: o.result!.id })));
-  const eventLines = events.slice(0, 10).map((e) => `  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt}${e.waitedMs ? `, waited ${e.waitedMs} ms` : ''})`);
-  const requests = outcomes.reduce((n, o) => n + (o.result?.requests ?? 0), 0);
-  return [`Runbase conformance: ${line}`, ...failed, ...warned, ...skipped, `${requests} requests; environment events (429s retried outside the rate-limit rules): ${events.length}`, ...eventLines].join('\n');
-}
+const MEANING: Record<number, string> = { 0: 'the target conforms', 1: 'the target breaks the contract', 2: 'configuration or target error' };
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   process.env.PACT_DO_NOT_TRACK = 'true';
@@ -86,25 +50,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(`target error: ${unreachable}`);
     return EXIT.error;
   }
-  let vitest;
+  const reporter = new ConformanceReporter();
   try {
-    vitest = await startVitest('test', argv, { project: 'conformance', watch: false, run: true, passWithNoTests: false });
+    const vitest = await startVitest('test', argv, { project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    await vitest.close();
   } catch (error) {
-    console.error(`target error: the run could not start: ${(error as Error).message}`);
+    console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
-  const files = vitest.state.getFiles();
-  const fileErrors = files.flatMap((f) => (f.result?.errors ?? []).map((e) => `${f.name}: ${e.message}`));
-  const setupErrors = vitest.state.getUnhandledErrors().map((e) => String((e as Error)?.message ?? e));
-  const outcomes = collectOutcomes(files);
-  await vitest.close();
-  const code = exitCodeFor(outcomes, [...fileErrors, ...setupErrors]);
-  console.log(`\n${summary(outcomes)}`);
-  for (const e of [...fileErrors, ...setupErrors]) console.error(`error: ${e}`);
-  const targetErrors = [...new Set(outcomes.map((o) => o.result?.targetError).filter(Boolean))];
-  for (const e of targetErrors) console.error(`target error: ${e}`);
-  console.log(`exit ${code}: ${code === 0 ? 'the target conforms' : code === 1 ? 'the target breaks the contract' : 'configuration or target error'}`);
-  return code;
+  console.log(`exit ${reporter.exitCode}: ${MEANING[reporter.exitCode]}`);
+  return reporter.exitCode;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
