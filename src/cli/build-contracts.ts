@@ -1,9 +1,19 @@
-// `npm run contracts:build`: regenerate the derived contract files.
-import { writeFileSync } from 'node:fs';
+// `npm run contracts:build`: regenerate the derived contract files: the OpenAPI document and the pact.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contractsDir } from '../contract/index.ts';
 import { renderOpenApi } from '../contract/openapi.ts';
+import { writeConsumerPact } from '../pact/consumer.ts';
+import { PACT_FILE } from '../pact/interactions.ts';
 
-const path = join(contractsDir, 'openapi.json');
-writeFileSync(path, renderOpenApi());
-console.log(`wrote ${path}`);
+process.env.PACT_DO_NOT_TRACK = 'true';
+const openapi = join(contractsDir, 'openapi.json');
+writeFileSync(openapi, renderOpenApi());
+console.log(`wrote ${openapi}`);
+
+const pacts = join(contractsDir, 'pacts');
+mkdirSync(pacts, { recursive: true });
+// Pact merges into an existing file; start clean so removed interactions go away.
+rmSync(join(pacts, PACT_FILE), { force: true });
+await writeConsumerPact(pacts);
+console.log(`wrote ${join(pacts, PACT_FILE)}`);

@@ -28,7 +28,7 @@ export const deviations: Deviation[] = [
   {
     name: 'disabled-key-accepted',
     description: 'a disabled key is let through (only expiry is checked)',
-    caughtBy: ['AUTH-DISABLED'],
+    caughtBy: ['AUTH-DISABLED', 'PACT-INVALID-API-KEY'],
     steps: () => replaceStep('keyActive', { name: 'keyActive', run: (ctx) => (ctx.key!.expiresAt !== null && ctx.key!.expiresAt <= ctx.state.clock.now() ? errorAnswer('invalid_api_key') : undefined) }),
   },
   {

@@ -1,0 +1,59 @@
+// Writes the consumer pact (PactV4) for pactCases(): each interaction is exercised against Pact's mock
+// server, which records it. Exact status and code; type matchers for messages, ids and costs.
+import { PactV4, MatchersV3 } from '@pact-foundation/pact';
+import { request } from 'undici';
+import { contract } from '../contract/index.ts';
+import { CONSUMER, PROVIDER, pactCases, type PactCase } from './interactions.ts';
+import { parsesAsJson } from '../generators/bodies.ts';
+
+const { like, integer, regex, fromProviderState } = MatchersV3;
+
+const EXAMPLE_KEY = `${contract.limits.keys.prefix}example-key`;
+const AUTH = regex(`^${contract.limits.keys.scheme} ${contract.limits.keys.prefix}\\S+$`, `${contract.limits.keys.scheme} ${EXAMPLE_KEY}`);
+
+function responseBody(c: PactCase): unknown {
+  if (c.response.code) {
+    const documented = contract.errors.errors.find((e) => e.code === c.response.code)?.message;
+    return { error: { message: documented ?? like('A human-readable description.'), code: c.response.code } };
+  }
+  const { idPrefix, statuses, initialStatus } = contract.limits.runs;
+  const id = regex(`^${idPrefix}\\S+`, `${idPrefix}2abcdefghijklmnopqrstuvw`);
+  if (c.response.run === 'created') return { id, model: contract.models.defaultModel, status: initialStatus, costUsd: integer(40000) };
+  return { id, model: contract.models.defaultModel, status: regex(`^(${statuses.join('|')})$`, initialStatus), costUsd: integer(40000) };
+}
+
+/** Exercise one interaction against the mock server: the request as a client would send it. */
+async function exercise(c: PactCase, baseUrl: string, path: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (c.fixture) headers.authorization = `${contract.limits.keys.scheme} ${EXAMPLE_KEY}`;
+  if (c.request.body !== undefined) headers['content-type'] = parsesAsJson(c.request.body) ? 'application/json' : 'text/plain';
+  const res = await request(baseUrl + path, { method: c.request.method as 'GET', headers, ...(c.request.body === undefined ? {} : { body: c.request.body }) });
+  await res.body.text();
+  if (res.statusCode !== c.response.status) throw new Error(`${c.ruleId}: the mock server answered ${res.statusCode}`);
+}
+
+export async function writeConsumerPact(dir: string): Promise<void> {
+  const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir, logLevel: 'warn' });
+  for (const c of pactCases()) {
+    const path = c.request.readsProviderRun
+      ? fromProviderState(`${contract.limits.apiRootPath}${contract.limits.endpoints.createRun.path}/\${runId}`, c.request.path)
+      : c.request.path;
+    await pact
+      .addInteraction()
+      .given(c.state)
+      .uponReceiving(`${c.ruleId}: ${c.description}`)
+      .withRequest(c.request.method, path, (b) => {
+        if (c.fixture) b.headers({ Authorization: AUTH });
+        if (c.request.body !== undefined) {
+          // Pact parses a body declared as JSON; a body that is not JSON is declared as text (and sent
+          // without a JSON content type), so Pact compares its bytes instead.
+          const json = parsesAsJson(c.request.body);
+          if (json) b.headers({ 'Content-Type': 'application/json', ...(c.fixture ? { Authorization: AUTH } : {}) });
+          if (json) b.jsonBody(JSON.parse(c.request.body));
+          else b.body('text/plain', Buffer.from(c.request.body));
+        }
+      })
+      .willRespondWith(c.response.status, (b) => b.jsonBody(responseBody(c)))
+      .executeTest((mock) => exercise(c, mock.url, c.request.path));
+  }
+}
