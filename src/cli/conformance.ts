@@ -10,6 +10,7 @@ import { TargetError } from '../http/types.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
+import { brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 
 /** A remote target must answer HTTP with JSON within the timeout, or the run stops here with exit 2. */
 export async function probeTarget(config: Config): Promise<string | undefined> {
@@ -28,6 +29,32 @@ export async function probeTarget(config: Config): Promise<string | undefined> {
     return error instanceof TargetError ? error.message : `could not reach ${url}: ${(error as Error).message}`;
   } finally {
     await client.close();
+  }
+}
+
+/** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
+async function publishToBroker(config: Config): Promise<number> {
+  let broker;
+  try {
+    broker = brokerSettings(process.env);
+  } catch (error) {
+    console.error(`configuration error: ${(error as Error).message}`);
+    return EXIT.error;
+  }
+  if (!broker) return EXIT.conforms;
+  if (config.target.kind !== 'remote') {
+    console.error('Pact Broker: results are published for a real target only (set RUNBASE_URL); nothing published');
+    return EXIT.conforms;
+  }
+  try {
+    await verifyAndPublish(config, broker);
+    console.log(`Pact Broker: verification results published for provider version ${broker.providerVersion}`);
+    return EXIT.conforms;
+  } catch (error) {
+    const text = (error as Error).message;
+    const mismatch = text.startsWith('{');
+    console.error(`Pact Broker: ${mismatch ? 'verification failed (results published)' : `could not verify or publish: ${text}`}`);
+    return mismatch ? EXIT.broken : EXIT.error;
   }
 }
 
@@ -50,6 +77,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(`target error: ${unreachable}`);
     return EXIT.error;
   }
+  // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
+  // only, so the broker settings are kept for the publish step and hidden from the run.
+  const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
+  for (const k of Object.keys(brokerEnv)) delete process.env[k];
   const reporter = new ConformanceReporter();
   try {
     const vitest = await startVitest('test', argv, { project: 'conformance', watch: false, run: true, reporters: [reporter] });
@@ -58,8 +89,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
-  console.log(`exit ${reporter.exitCode}: ${MEANING[reporter.exitCode]}`);
-  return reporter.exitCode;
+  let code = reporter.exitCode;
+  Object.assign(process.env, brokerEnv);
+  code = Math.max(code, await publishToBroker(config));
+  console.log(`exit ${code}: ${MEANING[code]}`);
+  return code;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

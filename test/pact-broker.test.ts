@@ -1,0 +1,88 @@
+// Publishing to a Pact Broker, end to end against a small stand-in broker on loopback that speaks the
+// HAL routes the verifier uses: pacts for verification in, verification results out.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
+import { pactPath } from '../src/pact/verify.ts';
+import { deviationByName } from '../src/selftest/deviations.ts';
+import { runConformance } from './helpers.ts';
+
+interface Seen { method: string; url: string; body: string; auth?: string }
+
+async function standInBroker(): Promise<{ url: string; seen: Seen[]; server: Server }> {
+  const seen: Seen[] = [];
+  const pact = JSON.parse(readFileSync(pactPath(), 'utf8'));
+  let base = '';
+  const read = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (d) => { b += d; }); req.on('end', () => r(b)); });
+  const server = createServer(async (req, res) => {
+    const body = await read(req);
+    seen.push({ method: req.method!, url: req.url!, body, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
+    const json = (status: number, value: unknown) => { res.writeHead(status, { 'content-type': 'application/hal+json' }); res.end(JSON.stringify(value)); };
+    const pactHref = `${base}/pacts/provider/runbase-api/consumer/runbase-conformance/version/1.0.0`;
+    if (req.method === 'GET' && req.url === '/') {
+      return json(200, { _links: {
+        'pb:provider-pacts-for-verification': { href: `${base}/pacts/provider/{provider}/for-verification`, templated: true },
+        'pb:latest-provider-pacts': { href: `${base}/pacts/provider/{provider}/latest`, templated: true },
+      } });
+    }
+    // The verifier first reads the resource for its 'self' link, then posts its selectors there.
+    if (req.method === 'GET' && req.url === '/pacts/provider/runbase-api/for-verification') {
+      return json(200, { _links: { self: { href: `${base}/pacts/provider/runbase-api/for-verification` } } });
+    }
+    if (req.method === 'POST' && req.url === '/pacts/provider/runbase-api/for-verification') {
+      return json(200, { _embedded: { pacts: [{ shortDescription: 'main', verificationProperties: { pending: false, notices: [] }, _links: { self: { href: pactHref, name: 'pact' } } }] } });
+    }
+    if (req.method === 'GET' && req.url?.startsWith('/pacts/provider/runbase-api/consumer/runbase-conformance/version/1.0.0')) {
+      return json(200, { ...pact, _links: { self: { href: pactHref }, 'pb:publish-verification-results': { href: `${pactHref}/verification-results` }, 'pb:provider': { href: `${base}/pacticipants/runbase-api` } } });
+    }
+    if (req.method === 'GET' && req.url === '/pacticipants/runbase-api') {
+      return json(200, { name: 'runbase-api', _links: {
+        self: { href: `${base}/pacticipants/runbase-api` },
+        'pb:version': { href: `${base}/pacticipants/runbase-api/versions/{version}`, templated: true },
+        'pb:branch-version': { href: `${base}/pacticipants/runbase-api/branches/{branch}/versions/{version}`, templated: true },
+        'pb:version-tag': { href: `${base}/pacticipants/runbase-api/versions/{version}/tags/{tag}`, templated: true },
+      } });
+    }
+    json(201, {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: base, seen, server };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => { for (const c of closers) await c(); });
+
+async function emulatorEnv(deviation?: string): Promise<Record<string, string>> {
+  const emulator: RunningEmulator = await startEmulator({ clock: 'virtual', ...(deviation ? { steps: deviationByName(deviation).steps() } : {}) });
+  closers.push(() => emulator.close());
+  return provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+}
+
+describe('publishing verification results to a Pact Broker', () => {
+  it('verifies the broker\'s pacts against the target and publishes a success with the provider version', async () => {
+    const broker = await standInBroker();
+    closers.push(() => new Promise((r) => broker.server.close(() => r())));
+    const env = await emulatorEnv();
+    const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '3', PACT_BROKER_BASE_URL: broker.url, PACT_BROKER_TOKEN: 'broker-token', PACT_PROVIDER_VERSION: '1.2.3', PACT_PROVIDER_BRANCH: 'main' });
+    expect(run.code, run.output).toBe(0);
+    expect(run.stdout).toContain('verification results published for provider version 1.2.3');
+    const result = broker.seen.find((s) => s.url.endsWith('/verification-results'));
+    expect(result, JSON.stringify(broker.seen.map((s) => `${s.method} ${s.url}`))).toBeDefined();
+    expect(JSON.parse(result!.body)).toMatchObject({ success: true, providerApplicationVersion: '1.2.3' });
+    expect(broker.seen.every((s) => s.auth === 'Bearer broker-token')).toBe(true);
+    expect(run.output).not.toContain('broker-token');
+  });
+
+  it('publishes a failure, and fails the run, when the target breaks an interaction', async () => {
+    const broker = await standInBroker();
+    closers.push(() => new Promise((r) => broker.server.close(() => r())));
+    const env = await emulatorEnv('disabled-key-accepted');
+    const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '3', PACT_BROKER_BASE_URL: broker.url, PACT_PROVIDER_VERSION: '1.2.4' });
+    expect(run.code, run.output).toBe(1);
+    const result = broker.seen.find((s) => s.url.endsWith('/verification-results'));
+    expect(JSON.parse(result!.body)).toMatchObject({ success: false, providerApplicationVersion: '1.2.4' });
+  });
+});
