@@ -70,6 +70,22 @@ describe('rate limits', () => {
     });
   });
 
+  rule('RL-EXACT-LIMIT', async (r) => {
+    await withIdleKey(r, async (key) => {
+      const start = r.session.clock.now();
+      const sent = await burst(r, key, limit.requests + 1);
+      const took = r.session.clock.now() - start;
+      r.countCase(sent.length);
+      if (took >= windowMs / 2) {
+        r.note(`the ${sent.length} requests took ${took} ms, too long to judge the exact limit`);
+        return;
+      }
+      const last = sent[sent.length - 1]!;
+      if (sent.slice(0, -1).some(isRateLimited)) return r.note('limited before the limit: RL-UNDER-LIMIT judges that');
+      r.judge(last, isOneOfErrors(last, [RATE_LIMITED]));
+    });
+  });
+
   rule('RL-PER-KEY', async (r) => {
     await withIdleKey(r, async (keyA) => {
       const sent = await burst(r, keyA, OVER, { untilLimited: true });

@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { rule } from '../src/conformance/rule.ts';
 import { createRun } from '../src/conformance/requests.ts';
-import { createOneRun, pollToEnd } from '../src/conformance/runs.ts';
+import { createOneRun, pollToEnd, runKey } from '../src/conformance/runs.ts';
 import { adminClient } from '../src/conformance/admin.ts';
 import { createdRun, statusNeverBackwards, succeededRun } from '../src/oracles/runs.ts';
 import { violation } from '../src/oracles/types.ts';
@@ -21,7 +21,7 @@ describe('success path', () => {
   rule('RUN-READ', async (r) => {
     const run = await createOneRun(r);
     if (!run) return;
-    const { history } = await pollToEnd(r, run.id);
+    const { history } = await pollToEnd(r, run.id, run.auth);
     r.countCase(history.length);
     r.judge(undefined, statusNeverBackwards(history));
     r.observe('statuses seen while polling', history.join(' → '));
@@ -30,9 +30,9 @@ describe('success path', () => {
   rule('RUN-SUCCEEDED', async (r) => {
     // A real target may fail a run now and then; three runs give it room to succeed once.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await createOneRun(r, { kind: 'pool' }, attempt);
+      const run = await createOneRun(r, runKey(r, attempt), attempt);
       if (!run) return;
-      const { history, last } = await pollToEnd(r, run.id);
+      const { history, last } = await pollToEnd(r, run.id, run.auth);
       r.countCase();
       if (history[history.length - 1] === SUCCEEDED && last) {
         r.judge(last, succeededRun(last));

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { contract, ruleById, type RuleEntry } from '../contract/index.ts';
 import { TargetError, type Exchange } from '../http/types.ts';
 import type { Violation } from '../oracles/types.ts';
-import { BudgetExhausted, getSession, type RequestSpec, type Session } from './session.ts';
+import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
@@ -81,8 +81,12 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       let failing: { value: unknown; violations: Violation[]; exchange?: Exchange } | undefined;
       let shrinkRequests = 0;
       let cases = 0;
+      // An error that ends the rule (target gone, budget spent, 429s) is not a counterexample:
+      // it stops the property and is rethrown, so fast-check neither shrinks it nor counts it.
+      let aborted: unknown;
       const details = await fc.check(
         fc.asyncProperty(arb, async (value) => {
+          if (aborted !== undefined) return true;
           if (failing) {
             if (shrinkRequests >= shrinkBudget) return true;
             shrinkRequests++;
@@ -90,7 +94,16 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
             cases++;
           }
           current = [];
-          const violations = await check(value);
+          let violations: Violation[];
+          try {
+            violations = await check(value);
+          } catch (error) {
+            if (error instanceof TargetError || error instanceof BudgetExhausted || error instanceof Inconclusive) {
+              aborted = error;
+              return true;
+            }
+            throw error;
+          }
           if (violations.length === 0) return true;
           failing = { value, violations, ...(current.length ? { exchange: current[current.length - 1]! } : {}) };
           return false;
@@ -98,6 +111,7 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
         { seed, numRuns: opts.numRuns ?? session.config.runs, endOnFailure: false },
       );
       result.cases += cases;
+      if (aborted !== undefined) throw aborted;
       if (details.errorInstance && !failing) throw details.errorInstance;
       if (!failing) return;
       if (shrinkRequests >= shrinkBudget) result.notes.push(`shrinking stopped after ${shrinkBudget} requests`);
@@ -163,6 +177,7 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       await body(createRuleRun(entry, session, result));
     } catch (error) {
       if (error instanceof BudgetExhausted) return skip(error.message);
+      if (error instanceof Inconclusive) return skip(`inconclusive: ${error.message}`);
       if (error instanceof TargetError) result.targetError = error.message;
       throw error;
     }

@@ -8,20 +8,26 @@ import { configuredModel, type RuleRun } from './rule.ts';
 import { createRun, readRun } from './requests.ts';
 import type { Auth } from './session.ts';
 
-export interface CreatedRun { id: string; costUsd: number; exchange: Exchange }
+export interface CreatedRun { id: string; costUsd: number; exchange: Exchange; auth: Auth }
+
+/** A pool key to create and then read a run with: whether other keys of the account see it is undocumented. */
+export function runKey(r: RuleRun, tag = 0): Auth {
+  const { pool } = r.session.config.keys;
+  return { kind: 'key', key: pool[tag % pool.length]! };
+}
 
 /** Create one run of the configured model; judges it as RUN-CREATE would, and returns it when created. */
-export async function createOneRun(r: RuleRun, auth: Auth = { kind: 'pool' }, tag = 0): Promise<CreatedRun | undefined> {
+export async function createOneRun(r: RuleRun, auth: Auth = runKey(r), tag = 0): Promise<CreatedRun | undefined> {
   const model = configuredModel(r.session);
   const [input] = fc.sample(validInput(model), { seed: r.session.config.seed + tag, numRuns: 1 });
   const exchange = await r.send(createRun({ model: model.id, input }, auth));
   if (!r.judge(exchange, createdRun(exchange, model.id))) return undefined;
   const body = exchange.response.json as { id: string; costUsd: number };
-  return { id: body.id, costUsd: body.costUsd, exchange };
+  return { id: body.id, costUsd: body.costUsd, exchange, auth };
 }
 
 /** Poll a run until it is terminal, at the documented interval on the run's clock. Bounded. */
-export async function pollToEnd(r: RuleRun, id: string, auth: Auth = { kind: 'pool' }, maxPolls = 120): Promise<{ history: string[]; last?: Exchange }> {
+export async function pollToEnd(r: RuleRun, id: string, auth: Auth, maxPolls = 120): Promise<{ history: string[]; last?: Exchange }> {
   const history: string[] = [];
   let last: Exchange | undefined;
   for (let i = 0; i < maxPolls; i++) {

@@ -9,6 +9,10 @@ import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
 import { contract } from '../contract/index.ts';
 import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
 import type { Secrets } from './redact.ts';
+import { describeAnswer, matchingError } from '../oracles/error-answer.ts';
+import { errorForFault } from '../contract/index.ts';
+
+const isRateLimited = (e: Exchange): boolean => matchingError(e, [errorForFault('rateLimited')]) !== undefined;
 
 /** What the global setup hands to the workers. */
 export interface ProvidedTarget {
@@ -68,6 +72,11 @@ export interface Session {
 
 export class BudgetExhausted extends Error {
   override readonly name = 'BudgetExhausted';
+}
+
+/** The target kept answering 429 outside the rate-limit rules: an environment event, not a verdict. */
+export class Inconclusive extends Error {
+  override readonly name = 'Inconclusive';
 }
 
 const ANONYMOUS = 'anonymous';
@@ -150,6 +159,10 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       if (paceKey) scheduler.record(paceKey);
     } else {
       exchange = await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, (key) => once(spec.auth.kind === 'header' ? undefined : key), ruleId);
+      if (isRateLimited(exchange)) {
+        log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false });
+        throw new Inconclusive(`the target still answered ${describeAnswer(exchange)} after the documented backoff, outside the rate-limit rules`);
+      }
     }
     const sentToken = bearerToken(exchange.request.headers.authorization);
     log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });
