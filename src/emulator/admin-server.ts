@@ -51,6 +51,10 @@ function routes(opts: AdminOptions): [string, RegExp, Handler][] {
       if (!account) throw new NotFound('no such account');
       return { body: account };
     }],
+    ['POST', /^\/admin\/accounts\/([^/]+)\/top-up$/, ([id], body, state) => {
+      if (!state.account(id!)) throw new NotFound('no such account');
+      return { body: state.adjustBalance(id!, Number(body.microUsd)) };
+    }],
     ['POST', /^\/admin\/keys$/, (_p, body, state) => ({ status: 201, body: keyView(state, state.createKey(String(body.accountId), keySettings(body, state.clock.now())).key) })],
     ['GET', /^\/admin\/keys\/([^/]+)$/, ([key], _b, state) => ({ body: keyView(state, key!) })],
     ['PATCH', /^\/admin\/keys\/([^/]+)$/, ([key], body, state) => {

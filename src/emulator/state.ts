@@ -63,6 +63,8 @@ export interface EmulatorState {
   updateKey(key: string, settings: KeySettings): KeyRecord;
   key(key: string): KeyRecord | undefined;
   failNextRun(key: string): void;
+  /** Add to (or, negative, take from) an account's balance: a top-up, or a correction. */
+  adjustBalance(accountId: string, deltaMicroUsd: number): Account;
   /** Charge and store a run; the caller has checked everything else. */
   createRun(key: KeyRecord, model: string, costUsd: number): RunRecord;
   run(id: string): RunRecord | undefined;
@@ -131,6 +133,13 @@ export function createState(clock: EmulatorClock): EmulatorState {
       const record = keys.get(key);
       if (!record) throw new StateError('no such key');
       record.failNext = true;
+    },
+    adjustBalance(accountId, delta) {
+      const account = accounts.get(accountId);
+      if (!account) throw new StateError(`no account ${accountId}`);
+      if (!Number.isInteger(delta)) throw new StateError('the amount must be a whole number of micro-USD');
+      account.balanceMicroUsd += delta;
+      return { ...account };
     },
     createRun(key, model, costUsd) {
       const account = accounts.get(key.accountId)!;

@@ -105,3 +105,9 @@ export function inputWithUnknownField(model: ModelEntry): fc.Arbitrary<Input> {
 export function validCreateBody(models: readonly ModelEntry[]): fc.Arbitrary<{ model: string; input: Input }> {
   return fc.constantFrom(...models).chain((m) => validInput(m).map((input) => ({ model: m.id, input })));
 }
+
+/** One valid input per documented enum value of every optional field: the values a sample may miss. */
+export function everyEnumValue(model: ModelEntry): Input[] {
+  const base = { prompt: 'a lighthouse at dusk' };
+  return properties(model).flatMap(([name, schema]) => (schema.enum ?? []).map((value) => ({ ...base, [name]: value })));
+}

@@ -1,68 +1,235 @@
-// Deliberately broken emulators, for proving the suite's verdicts: each deviation is the faithful
-// step table with one step replaced, and names the rule ids that must catch it. The faithful
-// emulator's request path has no switches; a deviation is a different table.
-import { faithfulSteps, steps, errorAnswer, type Answer, type Step } from '../emulator/index.ts';
+// Deliberately broken emulators, for proving the suite's verdicts (npm run test:self, reports/mutation.*).
+// Each deviation is the faithful step table with a step replaced or its answers rewritten, and names
+// what must notice it: the gate rules that must fail, the warn rules that must warn, or the observe
+// rules whose record must change. The faithful emulator's request path has no switches.
+import { contract, errorByCode } from '../contract/index.ts';
+import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
+import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
 
 export interface Deviation {
   name: string;
+  family: string;
   description: string;
-  /** Rule ids that must fail (gate) against this deviation. */
+  /** gate: `caughtBy` must fail; warn: `caughtBy` must warn and no gate fail; observe: their records must change. */
+  level: 'gate' | 'warn' | 'observe';
   caughtBy: string[];
+  /** Gate rules that may fail too, as a consequence (e.g. the fault-precedence rule, or the Pact twin). */
+  alsoMayFail?: string[] | 'any';
   steps: () => Step[];
 }
 
-/** The faithful table with the step called `name` swapped for `replacement`. */
-export function replaceStep(name: string, replacement: Step): Step[] {
-  if (!faithfulSteps.some((s) => s.name === name)) throw new Error(`no step ${name}`);
-  return faithfulSteps.map((s) => (s.name === name ? replacement : s));
+type Rewrite = (answer: Answer, ctx: Ctx) => Answer;
+
+/** The faithful table with the step `name` swapped for `replacement`. */
+export function replaceStep(name: keyof typeof steps, replacement: Step['run']): Step[] {
+  return faithfulSteps.map((s) => (s.name === name ? { ...s, run: replacement } : s));
 }
 
-/** The faithful table with the answers of step `name` rewritten. */
-export function rewriteStep(name: string, rewrite: (answer: Answer, ctx: Parameters<Step['run']>[0]) => Answer): Step[] {
-  const original = faithfulSteps.find((s) => s.name === name)!;
-  return replaceStep(name, { ...original, run: (ctx) => { const a = original.run(ctx); return a && rewrite(a, ctx); } });
+/** The faithful table with the answers of step `name` (or of every step) rewritten. */
+export function rewrite(name: keyof typeof steps | '*', fn: Rewrite): Step[] {
+  return faithfulSteps.map((s) => (name === '*' || s.name === name ? { ...s, run: (ctx) => { const a = s.run(ctx); return a && fn(a, ctx); } } : s));
 }
+
+const errorOf = (a: Answer) => (a.body as { error?: { message: string; code: string } }).error;
+const withError = (a: Answer, patch: Partial<{ message: string; code: string }>, status = a.status): Answer => ({ ...a, status, body: { error: { ...errorOf(a)!, ...patch } } });
+const codeIs = (a: Answer, code: string) => errorOf(a)?.code === code;
+
+/** The rate-limit step with a limiter of other settings; `keyOf` chooses what shares a budget. */
+function limiter(opts: { requests?: number; windowMs?: number; keyOf?: (ctx: Ctx) => string }): Step[] {
+  const l = createRateLimiter({ requests: opts.requests ?? contract.limits.rateLimit.requests, windowMs: opts.windowMs ?? contract.limits.rateLimit.windowSeconds * 1000 });
+  const keyOf = opts.keyOf ?? ((ctx: Ctx) => ctx.key!.key);
+  return replaceStep('rateLimit', (ctx) => (l.admit(keyOf(ctx), ctx.state.clock.now()) ? undefined : errorAnswer('RATE_LIMITED')));
+}
+
+const RUN_RULES = ['RUN-READ', 'RUN-SUCCEEDED', 'RUN-CHARGE-REFUND', 'RUN-OTHER-ACCOUNT', 'RUN-OTHER-KEY-SAME-ACCOUNT', 'PACT-READ-RUN'];
 
 export const deviations: Deviation[] = [
-  {
-    name: 'disabled-key-accepted',
-    description: 'a disabled key is let through (only expiry is checked)',
-    caughtBy: ['AUTH-DISABLED', 'PACT-INVALID-API-KEY'],
-    steps: () => replaceStep('keyActive', { name: 'keyActive', run: (ctx) => (ctx.key!.expiresAt !== null && ctx.key!.expiresAt <= ctx.state.clock.now() ? errorAnswer('invalid_api_key') : undefined) }),
-  },
-  {
-    name: 'forwarded-for-honoured',
-    description: 'X-Forwarded-For is trusted as the caller address for the IP whitelist',
-    caughtBy: ['IP-SPOOF'],
-    steps: () => replaceStep('ipWhitelist', {
-      name: 'ipWhitelist',
-      run: (ctx) => {
-        const claimed = ctx.call.headers['x-forwarded-for']?.split(',')[0]?.trim() ?? ctx.call.remoteAddress;
-        const list = ctx.key!.ipWhitelist.map(normaliseIp);
-        return list.length === 0 || list.includes(normaliseIp(claimed)) ? undefined : errorAnswer('ip_not_allowed');
-      },
-    }),
-  },
-  {
-    name: 'key-echoed-in-message',
-    description: 'invalid_api_key names the key it refused',
-    caughtBy: ['SEC-NO-SECRET-ECHO'],
-    steps: () => rewriteStep('keyActive', (answer, ctx) => ({ ...answer, body: { error: { message: `The API key ${ctx.token} is invalid, disabled, or expired.`, code: 'invalid_api_key' } } })),
-  },
-  {
-    name: 'other-account-run-readable',
-    description: 'a run is visible to every account',
-    caughtBy: ['RUN-OTHER-ACCOUNT'],
-    steps: () => replaceStep('lookupRun', {
-      ...steps.lookupRun,
-      run: (ctx) => {
+  // envelope
+  { name: 'envelope-flattened', family: 'envelope', level: 'gate', description: 'errors come as {message, code} without the "error" object', caughtBy: ['ENV-SHAPE'], alsoMayFail: 'any',
+    steps: () => rewrite('*', (a) => (errorOf(a) ? { ...a, body: errorOf(a) } : a)) },
+  { name: 'envelope-missing-message', family: 'envelope', level: 'gate', description: 'invalid_input has no message', caughtBy: ['ENV-SHAPE', 'BR-INVALID-INPUT', 'PACT-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('schema', (a) => ({ ...a, body: { error: { code: errorOf(a)!.code } } })) },
+  { name: 'code-wrong-case', family: 'envelope', level: 'gate', description: 'missing_api_key in upper case', caughtBy: ['AUTH-MISSING', 'AUTH-WRONG-SCHEME', 'ENV-CODE-STATUS', 'PACT-MISSING-API-KEY'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('authFormat', (a) => withError(a, { code: 'MISSING_API_KEY' })) },
+  { name: 'right-code-wrong-status', family: 'envelope', level: 'gate', description: 'ip_not_allowed with status 401', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'ENV-CODE-STATUS', 'PACT-IP-NOT-ALLOWED'],
+    steps: () => rewrite('ipWhitelist', (a) => withError(a, {}, errorByCode('invalid_api_key').status)) },
+  { name: 'key-echoed-in-message', family: 'envelope', level: 'gate', description: 'invalid_api_key names the key it refused', caughtBy: ['SEC-NO-SECRET-ECHO'],
+    steps: () => rewrite('keyActive', (a, ctx) => withError(a, { message: `The API key ${ctx.token} is invalid, disabled, or expired.` })) },
+  { name: 'message-is-code', family: 'envelope', level: 'warn', description: 'invalid_json says only "invalid_json"', caughtBy: ['ENV-MESSAGE'],
+    steps: () => rewrite('body', (a) => (codeIs(a, 'invalid_json') ? withError(a, { message: 'invalid_json' }) : a)) },
+  { name: 'extra-envelope-fields', family: 'envelope', level: 'observe', description: 'every error carries a requestId beside "error"', caughtBy: ['ENV-EXTRA-FIELDS'],
+    steps: () => rewrite('*', (a) => (errorOf(a) ? { ...a, body: { ...(a.body as object), requestId: 'req_1' } } : a)) },
+
+  // malformed
+  { name: 'invalid-utf8-500', family: 'malformed', level: 'gate', description: 'a 500 for invalid UTF-8 only (one family of malformed JSON)', caughtBy: ['BR-INVALID-JSON', 'SRV-NO-5XX'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('body', (ctx) => {
+      if (ctx.call.body !== 'too-large') {
+        try { new TextDecoder('utf-8', { fatal: true }).decode(ctx.call.body); } catch { return { status: 500, body: { error: { message: 'Internal error', code: 'internal' } } }; }
+      }
+      return steps.body.run(ctx);
+    }) },
+  { name: 'trailing-junk-accepted', family: 'malformed', level: 'gate', description: 'JSON followed by junk is read up to its last brace', caughtBy: ['BR-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('body', (ctx) => {
+      const answer = steps.body.run(ctx);
+      if (!answer || ctx.call.body === 'too-large') return answer;
+      const text = ctx.call.body.toString('utf8');
+      try { ctx.parsed = JSON.parse(text.slice(0, text.lastIndexOf('}') + 1)); return undefined; } catch { return answer; }
+    }) },
+  { name: 'missing-model-as-not-found', family: 'malformed', level: 'gate', description: 'a non-string model is model_not_found', caughtBy: ['BR-MISSING-MODEL'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('model', (ctx) => {
+      const b = ctx.parsed as Record<string, unknown> | null;
+      if (b && typeof b === 'object' && !Array.isArray(b) && 'model' in b && typeof b.model !== 'string') return errorAnswer('model_not_found');
+      return steps.model.run(ctx);
+    }) },
+  { name: 'null-input-accepted', family: 'malformed', level: 'gate', description: 'input null is taken as {}', caughtBy: ['BR-MISSING-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('input', (ctx) => {
+      const b = ctx.parsed as Record<string, unknown>;
+      if (b.input === null) { ctx.input = {}; return undefined; }
+      return steps.input.run(ctx);
+    }) },
+  { name: 'unknown-model-as-invalid-input', family: 'malformed', level: 'gate', description: 'an unknown model is invalid_input', caughtBy: ['BR-MODEL-NOT-FOUND', 'PACT-MODEL-NOT-FOUND'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('modelKnown', (a) => withError(a, { code: 'invalid_input' })) },
+  { name: 'image-urls-items-unchecked', family: 'malformed', level: 'gate', description: 'image_urls entries that are not strings are accepted', caughtBy: ['BR-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('schema', (ctx) => {
+      const urls = ctx.input!.image_urls;
+      if (Array.isArray(urls) && urls.some((u) => typeof u !== 'string')) return steps.schema.run({ ...ctx, input: { ...ctx.input!, image_urls: urls.map(String) } });
+      return steps.schema.run(ctx);
+    }) },
+  { name: 'valid-resolution-rejected', family: 'malformed', level: 'gate', description: 'resolution "1K", a documented value, is rejected', caughtBy: ['RUN-CREATE'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET', 'BAL-INSUFFICIENT', 'SPEND-LIMIT-REACHED'],
+    steps: () => replaceStep('schema', (ctx) => (ctx.input!.resolution === '1K' ? errorAnswer('invalid_input', 'resolution must be one of 2K, 4K') : steps.schema.run(ctx))) },
+  { name: 'empty-body-as-missing-model', family: 'malformed', level: 'warn', description: 'an empty body is missing_model', caughtBy: ['BR-EMPTY-BODY'],
+    steps: () => replaceStep('body', (ctx) => (ctx.call.body !== 'too-large' && ctx.call.body.toString().trim() === '' ? errorAnswer('missing_model') : steps.body.run(ctx))) },
+  { name: 'array-body-as-invalid-json', family: 'malformed', level: 'warn', description: 'a JSON body that is not an object is invalid_json', caughtBy: ['BR-NOT-OBJECT'],
+    steps: () => replaceStep('model', (ctx) => (typeof ctx.parsed !== 'object' || ctx.parsed === null || Array.isArray(ctx.parsed) ? errorAnswer('invalid_json') : steps.model.run(ctx))) },
+  { name: 'model-case-insensitive', family: 'malformed', level: 'observe', description: 'model ids match in any case', caughtBy: ['BR-MODEL-CASE'],
+    steps: () => replaceStep('modelKnown', (ctx) => {
+      const wanted = String((ctx.parsed as { model: string }).model).toLowerCase();
+      const model = contract.models.models.find((m) => m.id.toLowerCase() === wanted);
+      if (!model) return errorAnswer('model_not_found');
+      ctx.model = model;
+      return undefined;
+    }) },
+
+  // auth
+  { name: 'wrong-format-as-unknown-key', family: 'auth', level: 'gate', description: 'a wrong-format Authorization carrying an sk- token is treated as an unknown key', caughtBy: ['AUTH-WRONG-SCHEME'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('authFormat', (ctx) => {
+      const answer = steps.authFormat.run(ctx);
+      return answer && /sk-/.test(ctx.call.headers.authorization ?? '') ? errorAnswer('invalid_api_key') : answer;
+    }) },
+  { name: 'bare-key-accepted', family: 'auth', level: 'gate', description: 'a bare sk- key without the Bearer scheme is accepted', caughtBy: ['AUTH-WRONG-SCHEME'],
+    steps: () => replaceStep('authFormat', (ctx) => {
+      const raw = (ctx.call.headers.authorization ?? '').trim();
+      if (raw.startsWith(contract.limits.keys.prefix) && !/\s/.test(raw)) { ctx.token = raw; return undefined; }
+      return steps.authFormat.run(ctx);
+    }) },
+  { name: 'unknown-key-as-missing', family: 'auth', level: 'gate', description: 'an unknown key is missing_api_key', caughtBy: ['AUTH-UNKNOWN-KEY'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('keyKnown', () => errorAnswer('missing_api_key')) },
+  { name: 'disabled-key-accepted', family: 'auth', level: 'gate', description: 'a disabled key is let through (only expiry is checked)', caughtBy: ['AUTH-DISABLED', 'PACT-INVALID-API-KEY'],
+    steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.expiresAt !== null && ctx.key!.expiresAt <= ctx.state.clock.now() ? errorAnswer('invalid_api_key') : undefined)) },
+  { name: 'expired-key-accepted', family: 'auth', level: 'gate', description: 'an expired key is let through', caughtBy: ['AUTH-EXPIRED'],
+    steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled ? errorAnswer('invalid_api_key') : undefined)) },
+  { name: 'no-sk-token-as-unknown-key', family: 'auth', level: 'warn', description: 'Bearer with a token lacking sk- is invalid_api_key', caughtBy: ['AUTH-NO-SK-PREFIX'],
+    steps: () => replaceStep('authFormat', (ctx) => {
+      const m = (ctx.call.headers.authorization ?? '').trim().match(/^Bearer[ \t]+(\S+)$/i);
+      return m && !m[1]!.toLowerCase().startsWith(contract.limits.keys.prefix) && m[1]!.toLowerCase() !== 'bearer' ? errorAnswer('invalid_api_key') : steps.authFormat.run(ctx);
+    }) },
+  { name: 'bearer-case-sensitive', family: 'auth', level: 'observe', description: 'only "Bearer" with one space is accepted', caughtBy: ['AUTH-SCHEME-CASE'],
+    steps: () => replaceStep('authFormat', (ctx) => (/^Bearer sk-\S+$/.test(ctx.call.headers.authorization ?? '') ? steps.authFormat.run(ctx) : errorAnswer('missing_api_key'))) },
+
+  // money and access
+  { name: 'balance-not-checked', family: 'money-access', level: 'gate', description: 'a run is created whatever the balance', caughtBy: ['BAL-INSUFFICIENT', 'PACT-INSUFFICIENT-BALANCE'],
+    steps: () => replaceStep('balance', (ctx) => { steps.balance.run(ctx); return undefined; }) },
+  { name: 'spend-limit-off-by-one', family: 'money-access', level: 'gate', description: 'the spend cap blocks only past the cap, not at it', caughtBy: ['SPEND-LIMIT-REACHED'],
+    // Once a create slips through at the cap, spend is past it and the deviation blocks again.
+    alsoMayFail: ['PACT-API-KEY-SPEND-LIMIT-EXCEEDED'],
+    steps: () => replaceStep('spendLimit', (ctx) => {
+      const { spendLimitCents, spentMicroUsd } = ctx.key!;
+      return spendLimitCents !== null && spentMicroUsd > spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
+    }) },
+  { name: 'ip-checked-on-post-only', family: 'money-access', level: 'gate', description: 'the IP whitelist is not applied to GET', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'PACT-IP-NOT-ALLOWED'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.route === 'readRun' ? undefined : steps.ipWhitelist.run(ctx))) },
+  { name: 'forwarded-for-honoured', family: 'money-access', level: 'gate', description: 'X-Forwarded-For is trusted as the caller address', caughtBy: ['IP-SPOOF'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => {
+      const claimed = ctx.call.headers['x-forwarded-for']?.split(',')[0]?.trim() ?? ctx.call.remoteAddress;
+      const list = ctx.key!.ipWhitelist.map(normaliseIp);
+      return list.length === 0 || list.includes(normaliseIp(claimed)) ? undefined : errorAnswer('ip_not_allowed');
+    }) },
+  { name: 'real-ip-honoured', family: 'money-access', level: 'gate', description: 'X-Real-IP alone is trusted as the caller address', caughtBy: ['IP-SPOOF'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => {
+      const list = ctx.key!.ipWhitelist.map(normaliseIp);
+      const claimed = ctx.call.headers['x-real-ip'] ?? ctx.call.remoteAddress;
+      return list.length === 0 || list.includes(normaliseIp(claimed)) ? undefined : errorAnswer('ip_not_allowed');
+    }) },
+  { name: 'spend-limit-ignored-on-get', family: 'money-access', level: 'observe', description: 'a key at its spend cap may still read runs', caughtBy: ['SPEND-LIMIT-GET'],
+    steps: () => replaceStep('spendLimit', (ctx) => (ctx.route === 'readRun' ? undefined : steps.spendLimit.run(ctx))) },
+
+  // runs
+  { name: 'other-account-run-readable', family: 'runs', level: 'gate', description: 'a run is visible to every account', caughtBy: ['RUN-OTHER-ACCOUNT'],
+    steps: () => replaceStep('lookupRun', (ctx) => {
+      const run = ctx.state.run(ctx.runId!);
+      return run ? steps.lookupRun.run({ ...ctx, key: { ...ctx.key!, accountId: run.accountId } }) : errorAnswer('run_not_found');
+    }) },
+  { name: 'long-run-id-400', family: 'runs', level: 'gate', description: 'run ids over 100 characters get 400 invalid_input', caughtBy: ['RUN-NOT-FOUND'],
+    steps: () => replaceStep('lookupRun', (ctx) => (ctx.runId!.length > 100 ? errorAnswer('invalid_input', 'id too long') : steps.lookupRun.run(ctx))) },
+  { name: 'run-visible-to-its-key-only', family: 'runs', level: 'observe', description: 'a run is visible only to the key that created it', caughtBy: ['RUN-OTHER-KEY-SAME-ACCOUNT'],
+    steps: () => replaceStep('lookupRun', (ctx) => {
+      const run = ctx.state.run(ctx.runId!);
+      return run && run.key !== ctx.key!.key ? errorAnswer('run_not_found') : steps.lookupRun.run(ctx);
+    }) },
+
+  // limits
+  { name: 'rate-limit-19', family: 'limits', level: 'gate', description: 'the limit is 19 per window', caughtBy: ['RL-UNDER-LIMIT'],
+    steps: () => limiter({ requests: contract.limits.rateLimit.requests - 1 }) },
+  { name: 'rate-limit-21', family: 'limits', level: 'warn', description: 'the limit is 21 per window', caughtBy: ['RL-EXACT-LIMIT'],
+    steps: () => limiter({ requests: contract.limits.rateLimit.requests + 1 }) },
+  { name: 'rate-limit-shared-across-keys', family: 'limits', level: 'gate', description: 'one budget for all keys of an account', caughtBy: ['RL-PER-KEY'], alsoMayFail: 'any',
+    steps: () => limiter({ keyOf: (ctx) => ctx.key!.accountId }) },
+  { name: 'rate-limit-per-endpoint', family: 'limits', level: 'gate', description: 'POST and GET have budgets of their own', caughtBy: ['RL-SHARED-BUDGET'],
+    steps: () => limiter({ keyOf: (ctx) => `${ctx.key!.key}:${ctx.route}` }) },
+  { name: 'rate-limit-never-refills', family: 'limits', level: 'gate', description: 'the window is an hour, not 10 s', caughtBy: ['RL-RECOVERY'], alsoMayFail: 'any',
+    steps: () => limiter({ windowMs: 3_600_000 }) },
+  { name: 'rate-limit-message-changed', family: 'limits', level: 'gate', description: 'RATE_LIMITED says "Too many requests"', caughtBy: ['RL-OVER-LIMIT', 'PACT-RATE-LIMITED'],
+    steps: () => rewrite('rateLimit', (a) => withError(a, { message: 'Too many requests' })) },
+  { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'],
+    steps: () => replaceStep('usageQuota', () => undefined) },
+
+  // server errors
+  { name: 'deep-nesting-500', family: 'server-errors', level: 'gate', description: 'bodies nested deeper than 1 000 levels get a 500', caughtBy: ['SRV-NO-5XX'],
+    steps: () => replaceStep('body', (ctx) => {
+      if (ctx.call.body !== 'too-large') {
+        let depth = 0; let max = 0;
+        for (const byte of ctx.call.body) { if (byte === 0x5b || byte === 0x7b) max = Math.max(max, ++depth); else if (byte === 0x5d || byte === 0x7d) depth--; }
+        if (max > 1000) return { status: 500, body: 'Internal Server Error', headers: { 'content-type': 'text/plain' } };
+      }
+      return steps.body.run(ctx);
+    }) },
+  { name: 'unknown-route-html', family: 'server-errors', level: 'observe', description: 'unknown routes answer an HTML 404', caughtBy: ['SRV-UNKNOWN-ROUTE'],
+    steps: () => rewrite('route', () => ({ status: 404, body: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } })) },
+
+  // success path
+  { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET'],
+    steps: () => rewrite('create', (a) => ({ ...a, status: 200 })) },
+  { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
+    steps: () => rewrite('lookupRun', (a, ctx) => {
+      const run = ctx.state.run(ctx.runId!);
+      const age = run ? ctx.state.clock.now() - run.createdAt : 0;
+      const body = a.body as { status?: string };
+      return body.status === 'processing' && age >= 3000 ? { ...a, body: { ...body, status: 'pending' } } : a;
+    }) },
+  { name: 'succeeded-without-urls', family: 'success', level: 'gate', description: 'a succeeded run has an empty output.urls', caughtBy: ['RUN-SUCCEEDED'],
+    steps: () => rewrite('lookupRun', (a) => ((a.body as { status?: string }).status === 'succeeded' ? { ...a, body: { ...(a.body as object), output: { urls: [] } } } : a)) },
+  { name: 'refund-missing', family: 'success', level: 'gate', description: 'a failed run is not refunded', caughtBy: ['RUN-CHARGE-REFUND'],
+    steps: () => {
+      const charged = new WeakSet<object>();
+      return rewrite('lookupRun', (a, ctx) => {
         const run = ctx.state.run(ctx.runId!);
-        if (!run) return errorAnswer('run_not_found');
-        return steps.lookupRun.run({ ...ctx, key: { ...ctx.key!, accountId: run.accountId } });
-      },
-    }),
-  },
+        if (run && run.settled && !charged.has(run)) { charged.add(run); ctx.state.adjustBalance(run.accountId, -run.costUsd); }
+        return a;
+      });
+    } },
+  { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'],
+    steps: () => rewrite('create', (a, ctx) => { ctx.state.adjustBalance(ctx.key!.accountId, ctx.cost!); return a; }) },
 ];
 
 export function deviationByName(name: string): Deviation {
