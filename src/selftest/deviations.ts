@@ -98,6 +98,14 @@ export const deviations: Deviation[] = [
     }) },
   { name: 'valid-resolution-rejected', family: 'malformed', level: 'gate', description: 'resolution "1K", a documented value, is rejected', caughtBy: ['RUN-CREATE'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET', 'BAL-INSUFFICIENT', 'SPEND-LIMIT-REACHED'],
     steps: () => replaceStep('schema', (ctx) => (ctx.input!.resolution === '1K' ? errorAnswer('invalid_input', 'resolution must be one of 2K, 4K') : steps.schema.run(ctx))) },
+  { name: 'invalid-json-as-missing-model', family: 'malformed', level: 'gate', description: 'a body that is not JSON is missing_model', caughtBy: ['BR-INVALID-JSON', 'PACT-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('body', (a) => (codeIs(a, 'invalid_json') ? errorAnswer('missing_model') : a)) },
+  { name: 'absent-model-as-invalid-input', family: 'malformed', level: 'gate', description: 'a body without model is invalid_input', caughtBy: ['BR-MISSING-MODEL', 'PACT-MISSING-MODEL'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('model', (a, ctx) => (ctx.parsed && typeof ctx.parsed === 'object' && !('model' in ctx.parsed) ? errorAnswer('invalid_input') : a)) },
+  { name: 'absent-input-as-invalid-input', family: 'malformed', level: 'gate', description: 'a body without input is invalid_input', caughtBy: ['BR-MISSING-INPUT', 'PACT-MISSING-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('input', (a, ctx) => (!('input' in (ctx.parsed as object)) ? errorAnswer('invalid_input') : a)) },
+  { name: 'unauthenticated-post-forbidden', family: 'malformed', level: 'gate', description: 'a POST without a well-formed key is 403 ip_not_allowed', caughtBy: ['FAULT-ONE-OF', 'AUTH-MISSING', 'AUTH-WRONG-SCHEME'],
+    steps: () => rewrite('authFormat', (a, ctx) => (ctx.route === 'createRun' ? errorAnswer('ip_not_allowed') : a)) },
   { name: 'empty-body-as-missing-model', family: 'malformed', level: 'warn', description: 'an empty body is missing_model', caughtBy: ['BR-EMPTY-BODY'],
     steps: () => replaceStep('body', (ctx) => (ctx.call.body !== 'too-large' && ctx.call.body.toString().trim() === '' ? errorAnswer('missing_model') : steps.body.run(ctx))) },
   { name: 'array-body-as-invalid-json', family: 'malformed', level: 'warn', description: 'a JSON body that is not an object is invalid_json', caughtBy: ['BR-NOT-OBJECT'],
@@ -147,6 +155,8 @@ export const deviations: Deviation[] = [
       const { spendLimitCents, spentMicroUsd } = ctx.key!;
       return spendLimitCents !== null && spentMicroUsd > spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
     }) },
+  { name: 'spend-limit-code-renamed', family: 'money-access', level: 'gate', description: 'the spend cap answers spend_limit_exceeded', caughtBy: ['SPEND-LIMIT-REACHED', 'PACT-API-KEY-SPEND-LIMIT-EXCEEDED', 'ENV-CODE-STATUS'],
+    steps: () => rewrite('spendLimit', (a) => withError(a, { code: 'spend_limit_exceeded' })) },
   { name: 'ip-checked-on-post-only', family: 'money-access', level: 'gate', description: 'the IP whitelist is not applied to GET', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'PACT-IP-NOT-ALLOWED'],
     steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.route === 'readRun' ? undefined : steps.ipWhitelist.run(ctx))) },
   { name: 'forwarded-for-honoured', family: 'money-access', level: 'gate', description: 'X-Forwarded-For is trusted as the caller address', caughtBy: ['IP-SPOOF'],
@@ -172,6 +182,10 @@ export const deviations: Deviation[] = [
     }) },
   { name: 'long-run-id-400', family: 'runs', level: 'gate', description: 'run ids over 100 characters get 400 invalid_input', caughtBy: ['RUN-NOT-FOUND'],
     steps: () => replaceStep('lookupRun', (ctx) => (ctx.runId!.length > 100 ? errorAnswer('invalid_input', 'id too long') : steps.lookupRun.run(ctx))) },
+  { name: 'run-not-found-code-renamed', family: 'runs', level: 'gate', description: 'an unknown run answers 404 not_found', caughtBy: ['RUN-NOT-FOUND', 'RUN-OTHER-ACCOUNT', 'PACT-RUN-NOT-FOUND', 'ENV-CODE-STATUS'],
+    steps: () => rewrite('lookupRun', (a) => (codeIs(a, 'run_not_found') ? withError(a, { code: 'not_found' }) : a)) },
+  { name: 'read-run-without-cost', family: 'runs', level: 'gate', description: 'a read run has no costUsd', caughtBy: ['PACT-READ-RUN'],
+    steps: () => rewrite('lookupRun', (a) => { if (a.status >= 400) return a; const { costUsd: _c, ...rest } = a.body as Record<string, unknown>; return { ...a, body: rest }; }) },
   { name: 'run-visible-to-its-key-only', family: 'runs', level: 'observe', description: 'a run is visible only to the key that created it', caughtBy: ['RUN-OTHER-KEY-SAME-ACCOUNT'],
     steps: () => replaceStep('lookupRun', (ctx) => {
       const run = ctx.state.run(ctx.runId!);
