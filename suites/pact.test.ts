@@ -9,18 +9,9 @@ import { absentRunId, readRun } from '../src/conformance/requests.ts';
 import { matchingError } from '../src/oracles/error-answer.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
 import { verifyInteraction } from '../src/pact/verify.ts';
+import { keyForFixture } from '../src/conformance/fixtures.ts';
 
 const limit = contract.limits.rateLimit;
-
-/** The key each fixture maps to on this target. */
-function fixtureKey(r: RuleRun, fixture: string | null): string | null {
-  const k = r.session.config.keys;
-  const byFixture: Record<string, string | undefined> = {
-    apiKeys: k.pool[0], disabledKey: k.disabled, expiredKey: k.expired, lowBalanceKey: k.lowBalance,
-    spentKey: k.spent, ipRestrictedKey: k.ipRestricted, quotaExhaustedKey: k.quotaExhausted, otherAccountKey: k.otherAccount,
-  };
-  return fixture === null ? null : byFixture[fixture] ?? null;
-}
 
 /** Spend a leased key's budget until the target limits it (the rate-limited state). */
 async function exhaust(r: RuleRun, key: string): Promise<void> {
@@ -35,7 +26,7 @@ async function verify(r: RuleRun, c: PactCase): Promise<void> {
   const needsOwnKey = c.fixture === 'apiKeys';
   // Pool keys are leased for the verification, so its requests never meet another rule's budget.
   const lease = needsOwnKey ? await r.session.scheduler.lease({ idleMs: rateLimited ? limit.windowSeconds * 1000 : 0 }) : undefined;
-  const key = lease?.key ?? fixtureKey(r, c.fixture);
+  const key = lease?.key ?? (c.fixture === null ? null : keyForFixture(r.session.config, c.fixture) ?? null);
   try {
     const violations = await verifyInteraction(c, {
       apiRoot: r.session.apiRoot,

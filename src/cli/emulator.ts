@@ -9,7 +9,8 @@ const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--adm
 Starts the Runbase reference emulator (real clock unless --clock virtual: then time moves only
 through the admin API, and the suite run with RUNBASE_CLOCK=virtual advances it), provisions one key per fixture and a pool of
 healthy keys, prints them as .env lines, and serves until Ctrl-C. --port 0 picks a free port.
-The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN.`;
+The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN. --precedence and --unknown-route-status
+model another target's undocumented choices (contracts/emulator.json has the default order).`;
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -21,7 +22,7 @@ function port(name: string, value: string | undefined, fallback: number): number
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -37,7 +38,11 @@ async function main(): Promise<number> {
     if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 256) throw new Error(`--pool-size must be a whole number from 2 to 256, got '${args['pool-size']}'`);
     const clock = args.clock ?? 'real';
     if (clock !== 'real' && clock !== 'virtual') throw new Error(`--clock must be 'real' or 'virtual', got '${clock}'`);
+    const unknownRoute = args['unknown-route-status'];
+    if (unknownRoute !== undefined && !/^[1-5]\d\d$/.test(unknownRoute)) throw new Error(`--unknown-route-status must be an HTTP status, got '${unknownRoute}'`);
     settings = {
+      ...(args.precedence ? { precedence: args.precedence.split(',').map((s) => s.trim()) } : {}),
+      ...(unknownRoute ? { unknownRouteStatus: Number(unknownRoute) } : {}),
       clock: clock as 'real' | 'virtual',
       host: args.host ?? '127.0.0.1',
       port: publicPort,
@@ -51,7 +56,7 @@ async function main(): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator({ host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+    emulator = await startEmulator({ ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
   } catch (error) {
     console.error(`could not start the emulator: ${(error as Error).message}`);
     return 2;

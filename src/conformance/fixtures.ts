@@ -33,3 +33,13 @@ export function missingFixture(rule: RuleEntry, session: Pick<Session, 'config'>
   });
   return `fixture not configured: ${parts.join('; ')}`;
 }
+
+/** The key a key fixture maps to in this configuration (apiKeys: the pool key at `poolIndex`). */
+export function keyForFixture(config: Config, fixture: string, poolIndex = 0): string | undefined {
+  const k = config.keys;
+  const keys: Record<string, string | undefined> = {
+    apiKeys: k.pool[poolIndex], twoApiKeys: k.pool[poolIndex], otherAccountKey: k.otherAccount, disabledKey: k.disabled,
+    expiredKey: k.expired, lowBalanceKey: k.lowBalance, spentKey: k.spent, ipRestrictedKey: k.ipRestricted, quotaExhaustedKey: k.quotaExhausted,
+  };
+  return keys[fixture];
+}

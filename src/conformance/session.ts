@@ -109,6 +109,8 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   if (config.clock === 'virtual' && config.admin) {
     const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
     await virtual.sync();
+    // An emulator's frozen clock may still hold an earlier run's budgets: start on a fresh window.
+    await virtual.sleep(contract.limits.rateLimit.windowSeconds * 1000 + 1000);
     clock = virtual;
   } else {
     clock = realClock();

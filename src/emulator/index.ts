@@ -23,6 +23,20 @@ export interface EmulatorOptions {
   adminToken?: string;
   clock?: 'virtual' | 'real';
   steps?: readonly Step[];
+  /** Model another target's undocumented choices: the order of the fault checks (step names). */
+  precedence?: readonly string[];
+  /** Model another target's answer to unknown routes. */
+  unknownRouteStatus?: number;
+}
+
+/** The faithful steps reordered to `precedence` (a permutation of their names), or as they are. */
+export function orderedSteps(precedence: readonly string[] | undefined, base: readonly Step[] = faithfulSteps): Step[] {
+  if (!precedence) return [...base];
+  const names = base.map((s) => s.name);
+  if (precedence.length !== names.length || !names.every((n) => precedence.includes(n))) {
+    throw new Error(`precedence must list every step once: ${names.join(',')}`);
+  }
+  return precedence.map((n) => base.find((s) => s.name === n)!);
 }
 
 export interface RunningEmulator {
@@ -49,7 +63,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const host = opts.host ?? '127.0.0.1';
   const adminToken = opts.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`;
   const state = createState(createClock(opts.clock ?? 'real'));
-  const publicServer = createPublicServer(state, createRateLimiter(), opts.steps ?? faithfulSteps);
+  let table = orderedSteps(opts.precedence, opts.steps ?? faithfulSteps);
+  if (opts.unknownRouteStatus !== undefined) {
+    const status = opts.unknownRouteStatus;
+    table = table.map((s) => (s.name === 'route' ? { ...s, run: (ctx) => { const a = s.run(ctx); return a && { ...a, status }; } } : s));
+  }
+  const publicServer = createPublicServer(state, createRateLimiter(), table);
   let url = '';
   let adminUrl = '';
   const adminServer = createAdminServer(state, {

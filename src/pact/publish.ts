@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { contract, errorForFault } from '../contract/index.ts';
 import type { Config } from '../config.ts';
 import { PROVIDER, pactCases } from './interactions.ts';
+import { keyForFixture } from '../conformance/fixtures.ts';
 
 export interface BrokerSettings { url: string; token?: string; username?: string; password?: string; providerVersion: string; branch?: string }
 
@@ -35,12 +36,8 @@ export function brokerSettings(env: NodeJS.ProcessEnv): BrokerSettings | undefin
 
 /** The key a state maps to; the rate-limited state spends a pool key of its own. */
 function keyFor(config: Config, fixture: string | null, rateLimited = false): string | null {
-  const k = config.keys;
-  const map: Record<string, string | undefined> = {
-    apiKeys: rateLimited ? k.pool[k.pool.length - 1] : k.pool[0], disabledKey: k.disabled, expiredKey: k.expired, lowBalanceKey: k.lowBalance,
-    spentKey: k.spent, ipRestrictedKey: k.ipRestricted, quotaExhaustedKey: k.quotaExhausted,
-  };
-  return fixture === null ? null : map[fixture] ?? null;
+  if (fixture === null) return null;
+  return keyForFixture(config, fixture, rateLimited ? config.keys.pool.length - 1 : 0) ?? null;
 }
 
 async function waitOneWindow(config: Config): Promise<void> {

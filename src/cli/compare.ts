@@ -1,0 +1,75 @@
+// `npm run compare -- --base-env .env.production --candidate-env .env.emulator`: the same seeded corpus
+// to two targets, every judged aspect compared, fidelity scored. Exit 0 at or above the threshold,
+// 1 below it, 2 on a configuration or target error.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { TargetError } from '../http/types.ts';
+import { secretsOf } from '../conformance/session.ts';
+import { buildCorpus } from '../compare/corpus.ts';
+import { compareContract } from '../compare/aspects.ts';
+import { openSide } from '../compare/send.ts';
+import { compareTargets } from '../compare/compare.ts';
+import { writeCompareReport } from '../compare/report.ts';
+
+const HELP = `Usage: npm run compare -- --base-env FILE --candidate-env FILE [--threshold 100] [--seed N] [--per-family N] [--report-dir reports]
+
+Each file holds one target's settings as the suite reads them (RUNBASE_URL, RUNBASE_API_KEY, fixture
+keys with the same names on both sides). The base is the reference (production); the candidate is
+compared with it (an emulator).`;
+
+/** One side's configuration: its file, plus the shared run settings of the environment. */
+function sideConfig(file: string): Config {
+  const shared = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') || ['RUNBASE_SEED', 'RUNBASE_ALLOW_BILLABLE', 'RUNBASE_TIMEOUT_MS'].includes(k)));
+  return loadConfig(shared, { dotenvPath: file });
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { 'base-env': { type: 'string' }, 'candidate-env': { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' }, 'per-family': { type: 'string' }, 'report-dir': { type: 'string' }, help: { type: 'boolean' } } }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) { console.log(HELP); return 0; }
+  if (!args['base-env'] || !args['candidate-env']) { console.error(`configuration error: --base-env and --candidate-env are required\n\n${HELP}`); return 2; }
+  const threshold = args.threshold === undefined ? compareContract.threshold : Number(args.threshold) / 100;
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) { console.error('configuration error: --threshold is a percentage from 0 to 100'); return 2; }
+  let base: Config;
+  let candidate: Config;
+  try {
+    base = sideConfig(args['base-env']);
+    candidate = sideConfig(args['candidate-env']);
+    for (const [name, c] of [['base', base], ['candidate', candidate]] as const) if (c.target.kind !== 'remote') throw new ConfigError(`${name}: RUNBASE_URL is not set in its file`);
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(`configuration error: ${error.message}`); return 2; }
+    throw error;
+  }
+  const seed = args.seed === undefined ? base.seed : Number(args.seed);
+  const perFamily = args['per-family'] === undefined ? compareContract.casesPerFamily : Number(args['per-family']);
+  // Billable requests only when both sides allow them.
+  const allow = base.allowBillable && candidate.allowBillable;
+  base = { ...base, allowBillable: allow };
+  candidate = { ...candidate, allowBillable: allow };
+  const secrets = new Map([...secretsOf(base), ...[...secretsOf(candidate)].map(([k, v]) => [k, v.replace('$RUNBASE_', '$CANDIDATE_RUNBASE_')] as const)]);
+  const startedAt = new Date().toISOString();
+  const [b, c] = [await openSide('base', base), await openSide('candidate', candidate)];
+  try {
+    const result = await compareTargets(b, c, buildCorpus(seed, perFamily), { threshold });
+    const exitCode = result.fidelity >= threshold ? 0 : 1;
+    const files = writeCompareReport(result, { base: b.apiRoot, candidate: c.apiRoot, seed, exitCode, startedAt, finishedAt: new Date().toISOString() }, args['report-dir'] ?? base.reportDir, secrets);
+    const diffs = result.items.filter((i) => i.differences.length);
+    console.log(`fidelity ${(result.fidelity * 100).toFixed(1)}% (threshold ${(threshold * 100).toFixed(1)}%), ${diffs.length} request(s) differ; ${result.skipped} skipped; ${result.noise.length} noisy`);
+    for (const [family, s] of Object.entries(result.byFamily)) console.log(`  ${family.padEnd(14)} ${(s.fidelity * 100).toFixed(1).padStart(5)}%  (${s.matching}/${s.items})`);
+    for (const i of diffs.slice(0, 20)) console.log(`  ≠ ${i.id}: ${i.differences.map((d) => `${d.aspect} ${d.base} → ${d.candidate}`).join('; ')}`);
+    console.log(`reports: ${files.join(', ')}`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof TargetError) { console.error(`target error: ${error.message}`); return 2; }
+    throw error;
+  } finally {
+    await Promise.all([b.close(), c.close()]);
+  }
+}
+
+main().then((code) => process.exit(code), (error) => { console.error(`error: ${(error as Error).message}`); process.exit(2); });

@@ -1,0 +1,56 @@
+// Sends the corpus to one target, paced within its rate limit on its own keys and clock.
+import { contract } from '../contract/index.ts';
+import type { Config } from '../config.ts';
+import { createClient } from '../http/client.ts';
+import { createScheduler } from '../http/scheduler.ts';
+import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
+import type { Exchange, HttpRequest } from '../http/types.ts';
+import type { CorpusItem } from './corpus.ts';
+import { keyForFixture } from '../conformance/fixtures.ts';
+
+export interface Side {
+  name: string;
+  config: Config;
+  apiRoot: string;
+  send(item: CorpusItem): Promise<Exchange | { skipped: string }>;
+  close(): Promise<void>;
+}
+
+export async function openSide(name: string, config: Config): Promise<Side> {
+  if (config.target.kind !== 'remote') throw new Error(`${name}: RUNBASE_URL is required`);
+  const apiRoot = config.target.apiRoot;
+  let clock: Clock = realClock();
+  if (config.clock === 'virtual' && config.admin) {
+    const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
+    await virtual.sync();
+    // An emulator's frozen clock may still hold an earlier run's budgets: start on a fresh window.
+    await virtual.sleep(contract.limits.rateLimit.windowSeconds * 1000 + 1000);
+    clock = virtual;
+  }
+  const client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
+  const scheduler = createScheduler({ clock, pool: config.keys.pool, marginMs: config.clock === 'virtual' ? 0 : 250 });
+  const scheme = contract.limits.keys.scheme;
+
+  async function send(item: CorpusItem): Promise<Exchange | { skipped: string }> {
+    if (item.billable && !config.allowBillable) return { skipped: 'billable: set RUNBASE_ALLOW_BILLABLE=1 for both sides' };
+    if (item.path.includes('{otherAccountRun}') && !config.otherAccountRunId) return { skipped: 'no RUNBASE_OTHER_ACCOUNT_RUN_ID' };
+    const role = 'role' in item.auth ? item.auth.role : undefined;
+    const fixtureKey = role && role !== 'pool' ? keyForFixture(config, role) : undefined;
+    if (role && role !== 'pool' && !fixtureKey) return { skipped: `no key for ${role}` };
+    const path = item.path.replace('{otherAccountRun}', encodeURIComponent(config.otherAccountRunId ?? ''));
+    const build = (key: string | undefined): HttpRequest => {
+      const headers: Record<string, string> = {};
+      const a = item.auth;
+      if ('template' in a) headers.authorization = a.template.split('{key}').join(key ?? '');
+      else if ('header' in a) headers.authorization = a.header;
+      else if ('role' in a) headers.authorization = `${scheme} ${key}`;
+      const type = item.contentType === undefined ? (item.body === undefined ? null : 'application/json') : item.contentType;
+      if (type !== null) headers['content-type'] = type;
+      Object.assign(headers, item.headers);
+      return { method: item.method, url: apiRoot + path, headers, ...(item.body === undefined ? {} : { body: item.body }) };
+    };
+    const pace = fixtureKey ? { key: fixtureKey } : role ? { pool: true as const } : { key: 'anonymous' };
+    return scheduler.send(pace, (key) => client.send(build(key === 'anonymous' ? undefined : key)));
+  }
+  return { name, config, apiRoot, send, close: () => client.close() };
+}

@@ -1,0 +1,82 @@
+// `npm run compare`: an emulator compared with itself scores 100 %; compared with variants of itself
+// (another fault precedence, another unknown-route answer, a missing header) it finds each difference
+// in the right family, with a failing exit code and a report.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator, provisionFixtures, faithfulSteps, type RunningEmulator } from '../src/emulator/index.ts';
+import { cleanEnv, repoRoot } from './helpers.ts';
+
+const running: RunningEmulator[] = [];
+afterAll(async () => { for (const e of running) await e.close(); });
+
+async function envFile(opts: Parameters<typeof startEmulator>[0]): Promise<string> {
+  const emulator = await startEmulator({ clock: 'virtual', ...opts });
+  running.push(emulator);
+  const env = { ...provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken }), RUNBASE_CLOCK: 'virtual' };
+  const file = join(mkdtempSync(join(tmpdir(), 'runbase-compare-')), '.env');
+  writeFileSync(file, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
+  return file;
+}
+
+interface CompareRun { code: number | null; output: string; report: { fidelity: number; byFamily: Record<string, { fidelity: number }>; differences: { family: string; differences: { aspect: string }[] }[] } | undefined }
+
+function compare(base: string, candidate: string, extra: string[] = []): Promise<CompareRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'runbase-compare-report-'));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/compare.ts', '--base-env', base, '--candidate-env', candidate, '--report-dir', dir, ...extra], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('close', (code) => {
+      let report;
+      try { report = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8')); } catch { report = undefined; }
+      for (const f of ['compare.md', 'compare.html']) if (report) expect(readFileSync(join(dir, f), 'utf8').length).toBeGreaterThan(100);
+      resolve({ code, output, report });
+    });
+  });
+}
+
+const families = (run: CompareRun) => [...new Set(run.report!.differences.map((d) => d.family))].sort();
+const BODY_FIRST = ['route', 'method', 'body', 'model', 'input', 'modelKnown', 'schema', 'authFormat', 'keyKnown', 'keyActive', 'ipWhitelist', 'usageQuota', 'rateLimit', 'spendLimit', 'balance', 'create', 'lookupRun'];
+
+describe('npm run compare', () => {
+  it('scores the emulator against itself at 100 % with no differences', async () => {
+    const run = await compare(await envFile({}), await envFile({}));
+    expect(run.code, run.output).toBe(0);
+    expect(run.report!.fidelity).toBe(1);
+    expect(run.report!.differences).toEqual([]);
+  });
+
+  it('finds another fault precedence in the precedence family only', async () => {
+    const run = await compare(await envFile({}), await envFile({ precedence: BODY_FIRST }));
+    expect(run.code, run.output).toBe(1);
+    expect(families(run)).toEqual(['precedence']);
+    expect(run.report!.byFamily.malformed!.fidelity).toBe(1);
+  });
+
+  it('finds another unknown-route answer in the routes family only', async () => {
+    const run = await compare(await envFile({}), await envFile({ unknownRouteStatus: 400 }));
+    expect(run.code, run.output).toBe(1);
+    expect(families(run)).toEqual(['routes']);
+  });
+
+  it('finds a missing header (Allow on 405) as a header difference in the methods family', async () => {
+    const noAllow = faithfulSteps.map((s) => (s.name === 'method' ? { ...s, run: (ctx: Parameters<typeof s.run>[0]) => { const a = s.run(ctx); return a && { ...a, headers: { 'content-type': 'application/json; charset=utf-8' } }; } } : s));
+    const run = await compare(await envFile({}), await envFile({ steps: noAllow }));
+    expect(run.code, run.output).toBe(1);
+    expect(families(run)).toEqual(['methods']);
+    expect(run.report!.differences.flatMap((d) => d.differences.map((x) => x.aspect))).toEqual(['headers', 'headers', 'headers']);
+  });
+
+  it('passes a lower threshold, and exits 2 on a bad setting', async () => {
+    const base = await envFile({});
+    const lower = await compare(base, await envFile({ unknownRouteStatus: 400 }), ['--threshold', '90']);
+    expect(lower.code, lower.output).toBe(0);
+    const bad = await compare(base, '/nonexistent/.env');
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('RUNBASE_URL');
+  });
+});
