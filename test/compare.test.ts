@@ -71,6 +71,13 @@ describe('npm run compare', () => {
     expect(run.report!.differences.flatMap((d) => d.differences.map((x) => x.aspect))).toEqual(['headers', 'headers', 'headers']);
   });
 
+  it('finds a Retry-After on 429 that the base does not send, in the limits family', async () => {
+    const retryAfter = faithfulSteps.map((s) => (s.name === 'rateLimit' ? { ...s, run: (ctx: Parameters<typeof s.run>[0]) => { const a = s.run(ctx); return a && { ...a, headers: { ...a.headers, 'retry-after': '10' } }; } } : s));
+    const run = await compare(await envFile({}), await envFile({ steps: retryAfter }));
+    expect(run.code, run.output).toBe(1);
+    expect(families(run)).toEqual(['limits']);
+  });
+
   it('passes a lower threshold, and exits 2 on a bad setting', async () => {
     const base = await envFile({});
     const lower = await compare(base, await envFile({ unknownRouteStatus: 400 }), ['--threshold', '90']);

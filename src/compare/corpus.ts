@@ -24,6 +24,8 @@ export interface CorpusItem {
   contentType?: string | null;
   headers?: Record<string, string>;
   billable?: boolean;
+  /** Send this many times at once on an idle key of its own; the last answer is compared (429 headers). */
+  burst?: number;
 }
 
 const KEY = '{key}';
@@ -73,6 +75,9 @@ export function buildCorpus(seed: number, perFamily: number): CorpusItem[] {
   post('bodies', `{"model":"compare/none","input":{"prompt":"${'x'.repeat(1_000_000)}"}}`);
   post('content-types', JSON.stringify({ model: 'compare/none', input: {} }), { role: 'pool' }, { contentType: 'text/plain' });
   post('content-types', JSON.stringify({ model: 'compare/none', input: {} }), { role: 'pool' }, { contentType: null });
+
+  // Past the limit: compares the 429 itself, its headers (Retry-After, X-RateLimit-*) included.
+  get('limits', absent, { role: 'pool' }, { burst: 2 * contract.limits.rateLimit.requests + 1 });
 
   post('success', valid, { role: 'pool' }, { billable: true });
 

@@ -49,6 +49,16 @@ export async function openSide(name: string, config: Config): Promise<Side> {
       Object.assign(headers, item.headers);
       return { method: item.method, url: apiRoot + path, headers, ...(item.body === undefined ? {} : { body: item.body }) };
     };
+    if (item.burst) {
+      const lease = await scheduler.lease({ idleMs: contract.limits.rateLimit.windowSeconds * 1000 });
+      try {
+        let last: Exchange | undefined;
+        for (let i = 0; i < item.burst; i++) { last = await client.send(build(lease.key)); scheduler.record(lease.key); }
+        return last!;
+      } finally {
+        lease.release();
+      }
+    }
     const pace = fixtureKey ? { key: fixtureKey } : role ? { pool: true as const } : { key: 'anonymous' };
     return scheduler.send(pace, (key) => client.send(build(key === 'anonymous' ? undefined : key)));
   }
