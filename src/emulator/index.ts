@@ -13,7 +13,7 @@ import { provisionFixtures } from './fixtures.ts';
 import { closeServer } from './http.ts';
 
 export { provisionFixtures } from './fixtures.ts';
-export { faithfulSteps, steps, errorAnswer, handle, type Step, type Ctx, type Answer } from './pipeline.ts';
+export { faithfulSteps, steps, errorAnswer, faultAnswer, handle, type Step, type Ctx, type Answer } from './pipeline.ts';
 export type { EmulatorState } from './state.ts';
 
 export interface EmulatorOptions {

@@ -2,7 +2,7 @@
 // (contracts/emulator.json "precedence", explained in docs/emulator.md). Each step answers with an
 // error or passes. A different table makes a different emulator; the faithful one is `faithfulSteps`.
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { contract, errorByCode, modelById, runCost, type ModelEntry } from '../contract/index.ts';
+import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEntry } from '../contract/index.ts';
 import { choices, type UndocumentedError } from './choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -49,6 +49,11 @@ export function errorAnswer(code: string, detail?: string): Answer {
   const entry = errorByCode(code);
   const message = entry.message ?? `${choices.messages[code] ?? entry.cause}${detail ? `: ${detail}` : ''}`;
   return { status: entry.status, body: { error: { message, code } }, headers: JSON_HEADERS };
+}
+
+/** The documented error of a fault of the fault model (contracts/errors.json "faults"). */
+export function faultAnswer(fault: FaultName, detail?: string): Answer {
+  return errorAnswer(contract.errors.faults[fault].code, detail);
 }
 
 export function undocumentedAnswer(error: UndocumentedError, headers: Record<string, string> = {}): Answer {
@@ -117,7 +122,7 @@ export const steps = {
     name: 'authFormat',
     run(ctx) {
       const match = (ctx.call.headers.authorization ?? '').trim().match(AUTH);
-      if (!match) return errorAnswer('missing_api_key');
+      if (!match) return faultAnswer(ctx.call.headers.authorization === undefined ? 'noAuth' : 'malformedAuth');
       ctx.token = match[1]!;
       return undefined;
     },
@@ -126,7 +131,7 @@ export const steps = {
     name: 'keyKnown',
     run(ctx) {
       const key = ctx.state.key(ctx.token!);
-      if (!key) return errorAnswer('invalid_api_key');
+      if (!key) return faultAnswer('unknownKey');
       ctx.key = key;
       return undefined;
     },
@@ -135,7 +140,8 @@ export const steps = {
     name: 'keyActive',
     run(ctx) {
       const { disabled, expiresAt } = ctx.key!;
-      return disabled || (expiresAt !== null && expiresAt <= ctx.state.clock.now()) ? errorAnswer('invalid_api_key') : undefined;
+      if (disabled) return faultAnswer('disabledKey');
+      return expiresAt !== null && expiresAt <= ctx.state.clock.now() ? faultAnswer('expiredKey') : undefined;
     },
   },
   ipWhitelist: {
@@ -143,20 +149,20 @@ export const steps = {
     // The socket's address only: forwarding headers are the caller's word, not a fact.
     run(ctx) {
       const list = ctx.key!.ipWhitelist.map(normaliseIp);
-      return list.length === 0 || list.includes(normaliseIp(ctx.call.remoteAddress)) ? undefined : errorAnswer('ip_not_allowed');
+      return list.length === 0 || list.includes(normaliseIp(ctx.call.remoteAddress)) ? undefined : faultAnswer('ipNotAllowed');
     },
   },
   usageQuota: {
     name: 'usageQuota',
     run(ctx) {
       const { usageQuota, usageUsed } = ctx.key!;
-      return usageQuota !== null && usageUsed >= usageQuota ? errorAnswer('USAGE_EXCEEDED') : undefined;
+      return usageQuota !== null && usageUsed >= usageQuota ? faultAnswer('quotaExhausted') : undefined;
     },
   },
   rateLimit: {
     name: 'rateLimit',
     run(ctx) {
-      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : errorAnswer('RATE_LIMITED');
+      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : faultAnswer('rateLimited');
     },
   },
   spendLimit: {
@@ -164,7 +170,7 @@ export const steps = {
     // "Once the key's cumulative spend reaches the cap, further requests get 403."
     run(ctx) {
       const { spendLimitCents, spentMicroUsd } = ctx.key!;
-      return spendLimitCents !== null && spentMicroUsd >= spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
+      return spendLimitCents !== null && spentMicroUsd >= spendLimitCents * contract.limits.money.microUsdPerCent ? faultAnswer('spendReached') : undefined;
     },
   },
   body: {
@@ -178,7 +184,7 @@ export const steps = {
         return undefined;
       } catch {
         // Invalid UTF-8, a syntax error, or nesting too deep to parse: all "not valid JSON".
-        return errorAnswer('invalid_json');
+        return faultAnswer('notJson');
       }
     },
   },
@@ -187,7 +193,7 @@ export const steps = {
     routes: ['createRun'],
     run(ctx) {
       const body = ctx.parsed;
-      return isPlainObject(body) && Object.hasOwn(body, 'model') && typeof body.model === 'string' ? undefined : errorAnswer('missing_model');
+      return isPlainObject(body) && Object.hasOwn(body, 'model') && typeof body.model === 'string' ? undefined : faultAnswer('modelMissing');
     },
   },
   input: {
@@ -195,7 +201,7 @@ export const steps = {
     routes: ['createRun'],
     run(ctx) {
       const body = ctx.parsed as Record<string, unknown>;
-      if (!Object.hasOwn(body, 'input') || !isPlainObject(body.input)) return errorAnswer('missing_input');
+      if (!Object.hasOwn(body, 'input') || !isPlainObject(body.input)) return faultAnswer('inputMissing');
       ctx.input = body.input;
       return undefined;
     },
@@ -205,7 +211,7 @@ export const steps = {
     routes: ['createRun'],
     run(ctx) {
       const model = modelById((ctx.parsed as { model: string }).model);
-      if (!model) return errorAnswer('model_not_found');
+      if (!model) return faultAnswer('unknownModel');
       ctx.model = model;
       return undefined;
     },
@@ -218,7 +224,7 @@ export const steps = {
       if (validate(ctx.input)) return undefined;
       const first = validate.errors?.[0];
       const field = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? 'input';
-      return errorAnswer('invalid_input', `${field} ${first?.message ?? 'is invalid'}`);
+      return faultAnswer('schemaViolation', `${field} ${first?.message ?? 'is invalid'}`);
     },
   },
   balance: {
@@ -228,7 +234,7 @@ export const steps = {
     run(ctx) {
       ctx.cost = runCost(ctx.model!, ctx.input!);
       const account = ctx.state.account(ctx.key!.accountId)!;
-      return account.balanceMicroUsd < ctx.cost ? errorAnswer('insufficient_balance') : undefined;
+      return account.balanceMicroUsd < ctx.cost ? faultAnswer('lowBalance') : undefined;
     },
   },
   create: {
@@ -246,7 +252,7 @@ export const steps = {
     // Visible to every key of the owning account; to every other account it does not exist.
     run(ctx) {
       const run = ctx.state.run(ctx.runId!);
-      if (!run || run.accountId !== ctx.key!.accountId) return errorAnswer('run_not_found');
+      if (!run || run.accountId !== ctx.key!.accountId) return faultAnswer('unknownRun');
       return { status: contract.limits.endpoints.readRun.successStatus, body: runView(ctx.state, run), headers: JSON_HEADERS };
     },
   },
