@@ -28,6 +28,8 @@ export interface Config {
   strict: boolean;
   requireAll: boolean;
   timeoutMs: number;
+  /** The longest Retry-After the scheduler waits out; a longer one ends the run with exit 2. */
+  maxRetryAfterMs: number;
   maxRequests: number;
   reportDir: string;
   /** virtual: the target is an emulator whose admin API moves its clock; waiting advances it. */
@@ -39,6 +41,7 @@ export const DEFAULTS = {
   runs: { embedded: 50, remote: 10 },
   maxRequests: { embedded: 20_000, remote: 1_500 },
   timeoutMs: 10_000,
+  maxRetryAfterSeconds: 60,
   reportDir: 'reports',
 } as const;
 
@@ -165,6 +168,7 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     strict: flag(env, 'RUNBASE_STRICT'),
     requireAll: flag(env, 'RUNBASE_REQUIRE_ALL'),
     timeoutMs: integer(env, 'RUNBASE_TIMEOUT_MS', DEFAULTS.timeoutMs, 100, 600_000),
+    maxRetryAfterMs: integer(env, 'RUNBASE_MAX_RETRY_AFTER_S', DEFAULTS.maxRetryAfterSeconds, 0, 3600) * 1000,
     maxRequests: integer(env, 'RUNBASE_MAX_REQUESTS', DEFAULTS.maxRequests[kind], 1, 1_000_000),
     reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir,
     clock,

@@ -4,9 +4,9 @@ import { describe } from 'vitest';
 import { contract, type FaultName } from '../src/contract/index.ts';
 import { rule, configuredModel, type RuleRun } from '../src/conformance/rule.ts';
 import { absentRunId, createRun, readRun } from '../src/conformance/requests.ts';
-import type { RequestSpec } from '../src/conformance/session.ts';
+import type { LoggedExchange, RequestSpec } from '../src/conformance/session.ts';
 import { documentedSurface, judgeLog } from '../src/conformance/aggregate.ts';
-import { envelopeChecks, extraEnvelopeFields } from '../src/oracles/envelope.ts';
+import { envelopeChecks, extraEnvelopeFields, hasDocumentedErrorStatus } from '../src/oracles/envelope.ts';
 import { noSecretEcho } from '../src/oracles/secrets.ts';
 
 /** One request per documented error that needs no billable create; fixture keys where configured. */
@@ -34,15 +34,18 @@ function probes(r: RuleRun): { fault: FaultName; spec: RequestSpec }[] {
   return list.filter((p) => p !== undefined);
 }
 
+/** A throttled probe is counted as inconclusive; the rule still judges every exchange of the log. */
 async function sendProbes(r: RuleRun): Promise<void> {
-  for (const { spec } of probes(r)) await r.send(spec);
+  for (const { spec } of probes(r)) await r.trySend(spec);
 }
+
+const isErrorAnswer = (entry: LoggedExchange) => hasDocumentedErrorStatus(entry.exchange);
 
 function envelopeRule(id: keyof typeof envelopeChecks) {
   rule(id, async (r) => {
     await sendProbes(r);
     const check = envelopeChecks[id]!;
-    judgeLog(r, documentedSurface(r.session.log), (entry) => check(entry.exchange));
+    judgeLog(r, documentedSurface(r.session.log), (entry) => check(entry.exchange), isErrorAnswer);
   });
 }
 
@@ -55,15 +58,16 @@ describe('error envelope', () => {
   rule('ENV-EXTRA-FIELDS', async (r) => {
     await sendProbes(r);
     const tally = new Map<string, number>();
-    for (const { exchange } of documentedSurface(r.session.log)) {
+    const answers = documentedSurface(r.session.log).filter(isErrorAnswer);
+    for (const { exchange } of answers) {
       for (const field of extraEnvelopeFields(exchange)) tally.set(field, (tally.get(field) ?? 0) + 1);
     }
-    r.countCase(r.session.log.length);
+    r.countCase(answers.length);
     r.observe('extra fields (field → answers carrying it)', Object.fromEntries([...tally].sort()));
   });
 
   rule('SEC-NO-SECRET-ECHO', async (r) => {
     await sendProbes(r);
-    judgeLog(r, r.session.log, (entry) => noSecretEcho(entry.exchange, entry.sentToken));
+    judgeLog(r, r.session.log, (entry) => noSecretEcho(entry.exchange, entry.sentToken), (entry) => entry.sentToken !== undefined);
   });
 });

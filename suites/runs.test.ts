@@ -5,6 +5,7 @@ import { expectedFor, readRun } from '../src/conformance/requests.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
 import { unknownRunId } from '../src/generators/index.ts';
+import { readRun as readRunOracle } from '../src/oracles/runs.ts';
 
 describe('runs', () => {
   rule('RUN-NOT-FOUND', async (r) => {
@@ -12,6 +13,13 @@ describe('runs', () => {
   });
 
   rule('RUN-OTHER-ACCOUNT', async (r) => {
+    // First prove the fixture: account B reads its own run. A mistyped id would otherwise pass.
+    const { otherAccountRunId: runId, keys } = r.session.config;
+    if (!keys.otherAccount) return r.skip('fixture run not readable by account B: RUNBASE_OTHER_ACCOUNT_KEY is needed to prove RUNBASE_OTHER_ACCOUNT_RUN_ID exists');
+    const own = await r.send(readRun(runId!, { kind: 'key', key: keys.otherAccount }));
+    if (readRunOracle(own).violations.length > 0 || (own.response.json as { id?: unknown } | undefined)?.id !== runId) {
+      return r.skip(`fixture run not readable by account B: reading RUNBASE_OTHER_ACCOUNT_RUN_ID with RUNBASE_OTHER_ACCOUNT_KEY answered ${describeAnswer(own)}`);
+    }
     // Account B's run, read with account A's keys.
     for (const key of r.session.config.keys.pool.slice(0, 2)) {
       const exchange = await r.send(readRun(r.session.config.otherAccountRunId!, { kind: 'key', key }));

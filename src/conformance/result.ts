@@ -40,8 +40,10 @@ export interface RuleResult {
   oracle: string;
   verdict: Verdict;
   skipReason?: string;
-  /** Generated cases (property runs) or probes judged. */
+  /** Exchanges (or generated cases) this rule judged: inconclusive ones are not counted here. */
   cases: number;
+  /** Cases that could not be judged (the target kept throttling in a way the run could explain). */
+  inconclusive?: number;
   requests: number;
   seed?: number;
   failures: Failure[];

@@ -12,12 +12,26 @@ import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 
 const MAX_FAILURES_KEPT = 5;
+/** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
+const MAX_INCONCLUSIVE_CASES = 3;
+
+/** Thrown by `RuleRun.skip`: the rule ends as skipped with this reason. */
+class RuleSkipped extends Error {
+  override readonly name = 'RuleSkipped';
+}
 
 export interface RuleRun {
   readonly rule: RuleEntry;
   readonly session: Session;
-  /** Send a request under this rule; paced by the scheduler unless `raw`. */
+  /** Send a request under this rule; paced by the scheduler unless `raw`. Throws Inconclusive when
+   * the target keeps throttling in a way the run's own traffic could explain. */
   send(spec: RequestSpec): Promise<Exchange>;
+  /** `send`, but an inconclusive case is counted and noted, and undefined comes back. */
+  trySend(spec: RequestSpec): Promise<Exchange | undefined>;
+  /** Count a case that could not be judged, with why; it never erases the rule's other verdicts. */
+  inconclusive(reason: string): void;
+  /** End the rule as skipped, with the reason (a premise the target's setup does not meet). */
+  skip(reason: string): never;
   /** Record violations found in `exchange`; returns true when there were none. */
   judge(exchange: Exchange | undefined, violations: Violation[]): boolean;
   /** Record what the target did (observe rules, and context for the others). */
@@ -50,10 +64,27 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
     rule,
     session,
     async send(spec) {
-      const exchange = await session.send(spec, rule.id);
       result.requests++;
+      const exchange = await session.send(spec, rule.id);
       current.push(exchange);
       return exchange;
+    },
+    async trySend(spec) {
+      try {
+        return await run.send(spec);
+      } catch (error) {
+        if (!(error instanceof Inconclusive)) throw error;
+        run.inconclusive(error.message);
+        return undefined;
+      }
+    },
+    skip(reason) {
+      throw new RuleSkipped(reason);
+    },
+    inconclusive(reason) {
+      result.inconclusive = (result.inconclusive ?? 0) + 1;
+      const note = `inconclusive: ${reason}`;
+      if (!result.notes.includes(note) && result.notes.length < 50) result.notes.push(note);
     },
     judge(exchange, violations) {
       for (const v of violations) addFailure({ ruleId: rule.id, ...v, ...(exchange ? { exchange: recordExchange(exchange, session.secrets) } : {}) });
@@ -84,26 +115,32 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       // An error that ends the rule (target gone, budget spent, 429s) is not a counterexample:
       // it stops the property and is rethrown, so fast-check neither shrinks it nor counts it.
       let aborted: unknown;
+      // A throttled case is neither passed nor failed: it is counted, and the property goes on
+      // with its other cases (up to a few, since each one waited out the whole backoff).
+      let inconclusiveCases = 0;
       const details = await fc.check(
         fc.asyncProperty(arb, async (value) => {
-          if (aborted !== undefined) return true;
+          if (aborted !== undefined || inconclusiveCases >= MAX_INCONCLUSIVE_CASES) return true;
           if (failing) {
             if (shrinkRequests >= shrinkBudget) return true;
             shrinkRequests++;
-          } else {
-            cases++;
           }
           current = [];
           let violations: Violation[];
           try {
             violations = await check(value);
           } catch (error) {
-            if (error instanceof TargetError || error instanceof BudgetExhausted || error instanceof Inconclusive) {
+            if (error instanceof Inconclusive) {
+              if (!failing) { inconclusiveCases++; run.inconclusive(error.message); }
+              return true;
+            }
+            if (error instanceof TargetError || error instanceof BudgetExhausted) {
               aborted = error;
               return true;
             }
             throw error;
           }
+          if (!failing) cases++;
           if (violations.length === 0) return true;
           failing = { value, violations, ...(current.length ? { exchange: current[current.length - 1]! } : {}) };
           return false;
@@ -111,6 +148,7 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
         { seed, numRuns: opts.numRuns ?? session.config.runs, endOnFailure: false },
       );
       result.cases += cases;
+      if (inconclusiveCases >= MAX_INCONCLUSIVE_CASES) result.notes.push(`stopped after ${MAX_INCONCLUSIVE_CASES} inconclusive cases; ${cases} judged`);
       if (aborted !== undefined) throw aborted;
       if (details.errorInstance && !failing) throw details.errorInstance;
       if (!failing) return;
@@ -173,13 +211,20 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     const missing = missingFixture(entry, session);
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
+    const run = createRuleRun(entry, session, result);
     try {
-      await body(createRuleRun(entry, session, result));
+      await body(run);
     } catch (error) {
-      if (error instanceof BudgetExhausted) return skip(error.message);
-      if (error instanceof Inconclusive) return skip(`inconclusive: ${error.message}`);
+      if (error instanceof BudgetExhausted || error instanceof RuleSkipped) return skip(error.message);
       if (error instanceof TargetError) result.targetError = error.message;
-      throw error;
+      if (!(error instanceof Inconclusive)) throw error;
+      // The rest of the rule was not run; what it judged before stands.
+      run.inconclusive(`${error.message} (the rule stopped there)`);
+    }
+    // Nothing judged and something inconclusive: a skip with the reason, never a pass.
+    const judgedSomething = result.cases > 0 || result.failures.length > 0 || (entry.level === 'observe' && result.observations.length > 0);
+    if (result.inconclusive && !judgedSomething) {
+      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? 'inconclusive');
     }
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
     if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));

@@ -4,15 +4,13 @@
 import { inject } from 'vitest';
 import type { Config } from '../config.ts';
 import { createClient, type Client } from '../http/client.ts';
-import { createScheduler, type Scheduler } from '../http/scheduler.ts';
+import { createScheduler, Throttled, type Scheduler } from '../http/scheduler.ts';
 import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
 import { contract } from '../contract/index.ts';
 import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
 import type { Secrets } from './redact.ts';
-import { describeAnswer, matchingError } from '../oracles/error-answer.ts';
-import { errorForFault } from '../contract/index.ts';
-
-const isRateLimited = (e: Exchange): boolean => matchingError(e, [errorForFault('rateLimited')]) !== undefined;
+import { describeAnswer, isRateLimited } from '../oracles/error-answer.ts';
+import { admissionExpected } from '../oracles/rate-window.ts';
 
 /** What the global setup hands to the workers. */
 export interface ProvidedTarget {
@@ -74,7 +72,8 @@ export class BudgetExhausted extends Error {
   override readonly name = 'BudgetExhausted';
 }
 
-/** The target kept answering 429 outside the rate-limit rules: an environment event, not a verdict. */
+/** The target kept answering 429 RATE_LIMITED after the backoff, and the run's own traffic could explain
+ * it: this case says nothing about the rule. A rule's other cases keep their verdicts. */
 export class Inconclusive extends Error {
   override readonly name = 'Inconclusive';
 }
@@ -124,13 +123,22 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     return secrets.get(key)?.replace(/^\$RUNBASE_/, 'fixture:').toLowerCase() ?? 'generated-key';
   };
   // Against a real clock, a margin past each window covers latency and clock skew.
-  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: config.clock === 'virtual' ? 0 : 250 });
+  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: config.clock === 'virtual' ? 0 : 250, maxRetryAfterMs: config.maxRetryAfterMs });
   // A literal header that carries a known key may be counted against that key by the target.
   const knownKeys = [...secrets.keys()].sort((a, b) => b.length - a.length);
   const paceKeyOfHeader = (value: string | null): string => (value && knownKeys.find((k) => value.includes(k))) || ANONYMOUS;
   const log: LoggedExchange[] = [];
   let requests = 0;
   let brokenTarget: TargetError | undefined;
+  const wrongRefusers = new Set<string>();
+
+  /** The last send of `key` was refused although fewer than the limit can have been counted before it. */
+  function refusalUnexplained(key: string | undefined): boolean {
+    if (!key || key === ANONYMOUS) return false;
+    const history = scheduler.history(key);
+    const last = history[history.length - 1];
+    return last !== undefined && admissionExpected(last, history, scheduler.limit);
+  }
 
   async function send(spec: RequestSpec, ruleId: string): Promise<Exchange> {
     if (brokenTarget) throw new TargetError(`target unusable since an earlier request: ${brokenTarget.message}`);
@@ -154,20 +162,37 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
         throw error;
       }
     };
+    const logExchange = (exchange: Exchange) => {
+      const sentToken = bearerToken(exchange.request.headers.authorization);
+      log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });
+    };
     let exchange: Exchange;
     if (spec.raw) {
-      // The rate-limit rules: unpaced and never retried, but the scheduler still learns of the send.
-      exchange = await once(paceKey);
-      if (paceKey) scheduler.record(paceKey);
+      // The rate-limit rules: unpaced and never retried, but timed into the key's history.
+      exchange = paceKey ? await scheduler.sendRaw(paceKey, () => once(paceKey)) : await once(paceKey);
     } else {
-      exchange = await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, (key) => once(spec.auth.kind === 'header' ? undefined : key), ruleId);
-      if (isRateLimited(exchange)) {
-        log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false });
-        throw new Inconclusive(`the target still answered ${describeAnswer(exchange)} after the documented backoff, outside the rate-limit rules`);
+      let usedKey = paceKey;
+      const attempt = (key: string) => { usedKey = key; return once(spec.auth.kind === 'header' ? undefined : key); };
+      try {
+        // A key already refused while provably under its limit gets one try first: a target that
+        // answers it 429 regardless would otherwise cost the whole backoff on every case.
+        const first = paceKey && wrongRefusers.has(paceKey) ? await scheduler.send({ key: paceKey }, attempt, ruleId, { retries: 0 }) : undefined;
+        const settled = first && !(isRateLimited(first) && !refusalUnexplained(paceKey));
+        exchange = settled ? first : await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, attempt, ruleId);
+      } catch (error) {
+        if (error instanceof Throttled) brokenTarget = error;
+        throw error;
       }
+      logExchange(exchange);
+      // A refusal of a key the run provably kept under the documented limit is a wrong answer: the
+      // rule that sent it judges it like any other (an expired key answered 429 fails AUTH-EXPIRED).
+      if (isRateLimited(exchange) && refusalUnexplained(usedKey)) wrongRefusers.add(usedKey!);
+      else if (isRateLimited(exchange)) {
+        throw new Inconclusive(`the target still answered ${describeAnswer(exchange)} after the documented backoff on ${usedKey ? labelOf(usedKey) : 'a pool key'}, ${usedKey === ANONYMOUS ? 'a request without a known key (no documented budget to judge it by)' : 'which this run may have pushed to its limit'}`);
+      }
+      return exchange;
     }
-    const sentToken = bearerToken(exchange.request.headers.authorization);
-    log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });
+    logExchange(exchange);
     return exchange;
   }
 

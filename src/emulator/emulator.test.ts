@@ -71,6 +71,9 @@ describe('the reference emulator', () => {
     expectError(await api('GET', '/runs/run_x', {}), 'missing_api_key');
     expectError(await api('GET', '/runs/run_x', { auth: `Token ${k}` }), 'missing_api_key');
     expectError(await api('GET', '/runs/run_x', { key: 'sk-nobodyhasthiskey000' }), 'invalid_api_key');
+    // The prefix is "sk-" exactly (docs/emulator.md): another case is a token without it; the scheme's case is free.
+    expectError(await api('GET', '/runs/run_x', { auth: `Bearer ${k.replace('sk-', 'SK-')}` }), 'missing_api_key');
+    expect((await api('GET', '/runs/run_x', { auth: `bEARER ${k}` })).status).toBe(404);
     expectError(await api('GET', '/runs/run_x', { key: env.RUNBASE_DISABLED_KEY! }), 'invalid_api_key');
     expectError(await api('GET', '/runs/run_x', { key: env.RUNBASE_EXPIRED_KEY! }), 'invalid_api_key');
     expectError(await api('POST', '/runs', { key: env.RUNBASE_LOW_BALANCE_KEY!, body: valid }), 'insufficient_balance');

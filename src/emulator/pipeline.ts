@@ -85,8 +85,11 @@ function matchRoute(path: string): { route: Route; runId?: string } | undefined 
 
 const methodOf: Record<Route, string> = { createRun: contract.limits.endpoints.createRun.method, readRun: contract.limits.endpoints.readRun.method };
 
-// "Bearer sk-…": the scheme in any case, then whitespace, then one token with the key prefix.
-const AUTH = new RegExp(`^${contract.limits.keys.scheme}[ \\t]+(${contract.limits.keys.prefix}\\S+)$`, 'i');
+// "Bearer sk-…": the scheme in any case (RFC 9110), then whitespace, then one token that begins with
+// the key prefix exactly as documented ("sk-", lower case: "SK-…" is a token without the prefix).
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyCase = (text: string) => [...text].map((c) => (c.toLowerCase() === c.toUpperCase() ? escapeRe(c) : `[${c.toLowerCase()}${c.toUpperCase()}]`)).join('');
+const AUTH = new RegExp(`^${anyCase(contract.limits.keys.scheme)}[ \\t]+(${escapeRe(contract.limits.keys.prefix)}\\S+)$`);
 
 export function runView(state: EmulatorState, run: RunRecord): Record<string, unknown> {
   const status = state.runStatus(run);

@@ -26,13 +26,23 @@ export function wrongSchemeAuthorization(key: string): fc.Arbitrary<string> {
   );
 }
 
-/** `Bearer <token>` where the token does not start with `sk-` in any case. */
+/** The key prefix with its letters' case changed ("SK-", "Sk-", "sK-"): never the prefix itself. */
+export function prefixCaseVariant(): fc.Arbitrary<string> {
+  const p = prefix();
+  return fc.array(fc.boolean(), { minLength: p.length, maxLength: p.length })
+    .map((upper) => [...p].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''))
+    .filter((v) => v !== p);
+}
+
+/** `Bearer <token>` where the token does not start with `sk-` exactly: other tokens, and keys whose
+ * prefix is in another case (the docs say keys begin with "sk-"). */
 export function noSkPrefixAuthorization(): fc.Arbitrary<string> {
   const token = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9._~+/=-]{1,64}$/),
     fc.constantFrom('pk-live-123456', 'sk_live_123456', 'skey-123456', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'null', 'undefined', '12345'),
+    fc.tuple(prefixCaseVariant(), apiKeyLike()).map(([variant, key]) => variant + key.slice(prefix().length)),
   );
-  return token.filter((t) => !t.toLowerCase().startsWith(prefix().toLowerCase())).map((t) => `${scheme()} ${t}`);
+  return token.filter((t) => !t.startsWith(prefix())).map((t) => `${scheme()} ${t}`);
 }
 
 /** Case and spacing variants of a correct header, each labelled. */

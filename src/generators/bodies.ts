@@ -109,6 +109,14 @@ export function unknownModelBody(models: readonly ModelEntry[]): fc.Arbitrary<st
   return fc.tuple(unknownModelId(models), fc.constantFrom(...models).chain(validInput)).map(([model, input]) => JSON.stringify({ model, input }));
 }
 
+/** A model id no target can mistake for a real one (not a near miss: no case, space or version
+ * change of a real id), for hostile bodies that must not be able to create a billable run. */
+export function nonBillableModelId(models: readonly ModelEntry[]): string {
+  const id = 'runbase-conformance/no-such-model';
+  if (models.some((m) => m.id.toLowerCase() === id)) throw new Error(`${id} is a real model`);
+  return id;
+}
+
 /** A known model id with its case changed. */
 export function modelCaseVariant(models: readonly ModelEntry[]): fc.Arbitrary<string> {
   return fc.tuple(fc.constantFrom(...models.map((m) => m.id)), fc.constantFrom('upper', 'title', 'first')).map(([id, how]) =>

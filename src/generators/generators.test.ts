@@ -69,8 +69,10 @@ describe('auth, runs, forwarding, faults', () => {
     fc.assert(fc.property(headers, (h) => FIELD_VALUE.test(h) && (() => { new Headers({ authorization: h }); return true; })()), params);
   });
 
-  it('no-sk tokens never start with sk- in any case; unknown keys are not known', () => {
-    fc.assert(fc.property(noSkPrefixAuthorization(), (h) => !h.split(' ')[1]!.toLowerCase().startsWith('sk-')), params);
+  it('no-sk tokens never start with sk- exactly, and include the prefix in other cases; unknown keys are not known', () => {
+    fc.assert(fc.property(noSkPrefixAuthorization(), (h) => !h.split(' ')[1]!.startsWith('sk-')), params);
+    const caseVariants = fc.sample(noSkPrefixAuthorization(), { seed: 3, numRuns: 300 }).map((h) => h.split(' ')[1]!.slice(0, 3)).filter((p) => p.toLowerCase() === 'sk-');
+    expect(new Set(caseVariants)).toEqual(new Set(['SK-', 'Sk-', 'sK-']));
     fc.assert(fc.property(unknownApiKey([key]), (k) => k !== key && k.startsWith('sk-')), params);
   });
 

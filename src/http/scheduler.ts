@@ -1,10 +1,20 @@
 // The client-side scheduler: keeps every key within the documented budget (a sliding-window log of
 // send times per key, which also stays inside any fixed window), spreads work over the key pool,
 // lends keys out exclusively to the rate-limit rules, and retries a stray 429 with the documented
-// backoff, recording it as an environment event. All waiting is on a Clock.
-import { contract, errorForFault } from '../contract/index.ts';
+// backoff (or the target's Retry-After, up to a cap), recording it as an environment event. Every send
+// is kept with its send and receive times, so a refusal can be judged against what the key provably
+// sent (src/oracles/rate-window.ts). All waiting is on a Clock.
+import { contract } from '../contract/index.ts';
+import { isRateLimited } from '../oracles/error-answer.ts';
+import type { TimedSend } from '../oracles/rate-window.ts';
 import type { Clock } from './clock.ts';
-import type { Exchange } from './types.ts';
+import { TargetError, type Exchange } from './types.ts';
+
+/** A send of one key with its times; `exchange` is the answer. */
+export interface KeySend extends TimedSend { exchange: Exchange }
+
+/** The target asked (Retry-After) for a longer wait than the run allows: exit 2, not a verdict. */
+export class Throttled extends TargetError {}
 
 export interface SchedulerEvent {
   kind: 'rate-limited-retry' | 'rate-limited-gave-up';
@@ -20,9 +30,15 @@ export interface Lease { key: string; release(): void }
 
 export interface Scheduler {
   /** Send with `key`, or with the pool key that can send soonest; paced, and retried on a 429. */
-  send(choice: { key: string } | { pool: true }, send: (key: string) => Promise<Exchange>, tag?: string): Promise<Exchange>;
-  /** Record a send made outside the scheduler (the raw sends of the rate-limit rules). */
+  send(choice: { key: string } | { pool: true }, send: (key: string) => Promise<Exchange>, tag?: string, opts?: { retries?: number }): Promise<Exchange>;
+  /** Send once with `key`, unpaced and never retried, timed and kept in the key's history. */
+  sendRaw(key: string, send: () => Promise<Exchange>): Promise<Exchange>;
+  /** Record a send made outside the scheduler (its time is now). */
   record(key: string): void;
+  /** Every timed send of `key` so far, oldest first. */
+  history(key: string): readonly KeySend[];
+  /** The limit the scheduler paces by. */
+  readonly limit: { requests: number; windowMs: number; marginMs: number };
   /** Take a pool key for exclusive use, once it has been idle `idleMs`. */
   lease(opts?: { idleMs?: number; exclude?: readonly string[] }): Promise<Lease>;
   /** The earliest time `key` may send again. */
@@ -39,12 +55,17 @@ export interface SchedulerOptions {
   marginMs?: number;
   labelOf?: (key: string) => string;
   onEvent?: (event: SchedulerEvent) => void;
+  /** The longest Retry-After honoured; a longer one ends the run (Throttled). Default 60 s. */
+  maxRetryAfterMs?: number;
 }
 
-function isRateLimited(exchange: Exchange): boolean {
-  const entry = errorForFault('rateLimited');
-  const body = exchange.response.json as { error?: { code?: unknown } } | undefined;
-  return exchange.response.status === entry.status && body?.error?.code === entry.code;
+/** Retry-After in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
+export function retryAfterMs(exchange: Exchange, now: number): number | undefined {
+  const value = exchange.response.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
@@ -56,6 +77,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const leased = new Set<string>();
   const events: SchedulerEvent[] = [];
   const perKey = new Map<string, number>();
+  const histories = new Map<string, KeySend[]>();
+  const maxRetryAfter = opts.maxRetryAfterMs ?? 60_000;
+  let seq = 0;
   const labels = new Map<string, string>();
   const labelOf = opts.labelOf ?? ((key: string) => {
     if (!labels.has(key)) labels.set(key, `key#${labels.size + 1}`);
@@ -82,6 +106,30 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     perKey.set(key, (perKey.get(key) ?? 0) + 1);
   }
 
+  /** Send once, timed; the pacing log gets the receive time, which bounds when the server counted it. */
+  async function timed(key: string, fn: () => Promise<Exchange>): Promise<Exchange> {
+    const sentAt = clock.now();
+    const sentSeq = seq++;
+    const exchange = await fn();
+    const entry: KeySend = { sentAt, sentSeq, receivedAt: clock.now(), receivedSeq: seq++, admitted: !isRateLimited(exchange), exchange };
+    let history = histories.get(key);
+    if (!history) histories.set(key, (history = []));
+    history.push(entry);
+    // Bounded: older than a few windows can no longer matter to any judgement.
+    while (history.length > 4 * limit.requests && history[0]!.receivedAt < entry.sentAt - 3 * limit.windowMs) history.shift();
+    record(key);
+    return exchange;
+  }
+
+  /** How long to wait before retry `attempt`: the documented backoff, or longer when Retry-After asks. */
+  function retryWait(exchange: Exchange, key: string, attempt: number): number {
+    const asked = retryAfterMs(exchange, Date.now());
+    if (asked !== undefined && asked > maxRetryAfter) {
+      throw new Throttled(`the target throttles ${labelOf(key)} for ${Math.ceil(asked / 1000)} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${Math.round(maxRetryAfter / 1000)}`);
+    }
+    return Math.max(backoff[attempt]!, asked ?? 0);
+  }
+
   async function waitUntil(t: number): Promise<void> {
     const wait = t - clock.now();
     if (wait > 0) await clock.sleep(wait);
@@ -100,20 +148,21 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     opts.onEvent?.(e);
   }
 
-  async function send(choice: { key: string } | { pool: true }, fn: (key: string) => Promise<Exchange>, tag?: string): Promise<Exchange> {
+  async function send(choice: { key: string } | { pool: true }, fn: (key: string) => Promise<Exchange>, tag?: string, o: { retries?: number } = {}): Promise<Exchange> {
     const key = 'key' in choice ? choice.key : soonestPoolKey();
+    const retries = Math.min(o.retries ?? backoff.length, backoff.length);
     for (let attempt = 0; ; attempt++) {
       await waitUntil(readyAt(key));
-      const exchange = await fn(key);
-      // The time the answer came back bounds when the server counted the request.
-      record(key);
+      const exchange = await timed(key, () => fn(key));
       if (!isRateLimited(exchange)) return exchange;
-      if (attempt >= backoff.length) {
+      if (attempt >= retries) {
+        if (retries === 0) return exchange;
         event('rate-limited-gave-up', key, attempt + 1, 0, tag);
         return exchange;
       }
-      event('rate-limited-retry', key, attempt + 1, backoff[attempt]!, tag);
-      await clock.sleep(backoff[attempt]!);
+      const wait = retryWait(exchange, key, attempt);
+      event('rate-limited-retry', key, attempt + 1, wait, tag);
+      await clock.sleep(wait);
     }
   }
 
@@ -133,7 +182,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   return {
     send,
+    sendRaw: (key, fn) => timed(key, fn),
     record,
+    history: (key) => histories.get(key) ?? [],
+    limit: { ...limit, marginMs: margin },
     lease,
     readyAt,
     events: () => [...events],

@@ -1,6 +1,6 @@
 // Reading and judging a documented error answer: {"error": {"message", "code"}} with a status.
 import type { Exchange } from '../http/types.ts';
-import type { ErrorEntry } from '../contract/index.ts';
+import { errorForFault, type ErrorEntry } from '../contract/index.ts';
 import { violation, type Violation } from './types.ts';
 
 export interface ErrorBody { code: string; message: string }
@@ -60,4 +60,10 @@ export function hasDocumentedMessage(exchange: Exchange, entry: ErrorEntry): Vio
   const error = readErrorBody(exchange);
   if (error?.message === entry.message) return [];
   return violation('hasDocumentedMessage', `${entry.code} must carry the documented message`, JSON.stringify(entry.message), JSON.stringify(error?.message ?? null));
+}
+
+/** The answer is the documented rate-limit refusal (429 RATE_LIMITED, exact case). The one definition
+ * the scheduler, the session and the rate-limit rules share. */
+export function isRateLimited(exchange: Exchange): boolean {
+  return matchingError(exchange, [errorForFault('rateLimited')]) !== undefined;
 }
