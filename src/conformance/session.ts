@@ -130,7 +130,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   const log: LoggedExchange[] = [];
   let requests = 0;
   let brokenTarget: TargetError | undefined;
-  const wrongRefusers = new Set<string>();
+  let refusesUnderLimit = false;
 
   /** The last send of `key` was refused although fewer than the limit can have been counted before it. */
   function refusalUnexplained(key: string | undefined): boolean {
@@ -173,11 +173,13 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     } else {
       let usedKey = paceKey;
       const attempt = (key: string) => { usedKey = key; return once(spec.auth.kind === 'header' ? undefined : key); };
+      const choice = paceKey ? { key: paceKey } : { pool: true as const };
       try {
-        // A key already refused while provably under its limit gets one try first: a target that
-        // answers it 429 regardless would otherwise cost the whole backoff on every case.
-        const first = paceKey && wrongRefusers.has(paceKey) ? await scheduler.send({ key: paceKey }, attempt, ruleId, { retries: 0 }) : undefined;
-        const settled = first && !(isRateLimited(first) && !refusalUnexplained(paceKey));
+        // Once the target has refused a key the run provably kept under its limit, a refusal it cannot
+        // explain is judged at once: waiting out the whole backoff on every case would prove nothing new.
+        const first = refusesUnderLimit ? await scheduler.send(choice, attempt, ruleId, { retries: 0 }) : undefined;
+        const settled = first && !(isRateLimited(first) && !refusalUnexplained(usedKey));
+        if (first && !settled) logExchange(first);
         exchange = settled ? first : await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, attempt, ruleId);
       } catch (error) {
         if (error instanceof Throttled) brokenTarget = error;
@@ -186,7 +188,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       logExchange(exchange);
       // A refusal of a key the run provably kept under the documented limit is a wrong answer: the
       // rule that sent it judges it like any other (an expired key answered 429 fails AUTH-EXPIRED).
-      if (isRateLimited(exchange) && refusalUnexplained(usedKey)) wrongRefusers.add(usedKey!);
+      if (isRateLimited(exchange) && refusalUnexplained(usedKey)) refusesUnderLimit = true;
       else if (isRateLimited(exchange)) {
         throw new Inconclusive(`the target still answered ${describeAnswer(exchange)} after the documented backoff on ${usedKey ? labelOf(usedKey) : 'a pool key'}, ${usedKey === ANONYMOUS ? 'a request without a known key (no documented budget to judge it by)' : 'which this run may have pushed to its limit'}`);
       }

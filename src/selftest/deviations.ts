@@ -2,7 +2,7 @@
 // Each deviation is the faithful step table with a step replaced or its answers rewritten, and names
 // what must notice it: the gate rules that must fail, the warn rules that must warn, or the observe
 // rules whose record must change. The faithful emulator's request path has no switches.
-import { contract, errorByCode } from '../contract/index.ts';
+import { contract, errorByCode, errorForFault } from '../contract/index.ts';
 import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
 import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
@@ -34,6 +34,7 @@ export function rewrite(name: keyof typeof steps | '*', fn: Rewrite): Step[] {
 const errorOf = (a: Answer) => (a.body as { error?: { message: string; code: string } }).error;
 const withError = (a: Answer, patch: Partial<{ message: string; code: string }>, status = a.status): Answer => ({ ...a, status, body: { error: { ...errorOf(a)!, ...patch } } });
 const codeIs = (a: Answer, code: string) => errorOf(a)?.code === code;
+const rateLimitedAnswer = () => errorAnswer(errorForFault('rateLimited').code);
 
 /** The rate-limit step with a limiter of other settings; `keyOf` chooses what shares a budget. */
 function limiter(opts: { requests?: number; windowMs?: number; keyOf?: (ctx: Ctx) => string }): Step[] {
@@ -244,6 +245,21 @@ export const deviations: Deviation[] = [
     } },
   { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'],
     steps: () => rewrite('create', (a, ctx) => { ctx.state.adjustBalance(ctx.key!.accountId, ctx.cost!); return a; }) },
+
+  // a wrong answer on a 429 path: a documented refusal answered as the rate limit. Only a throttle the
+  // run's own traffic could explain is inconclusive; these keys were provably under their budget.
+  { name: 'expired-key-rate-limited', family: 'auth', level: 'gate', description: 'an expired key is answered 429 RATE_LIMITED', caughtBy: ['AUTH-EXPIRED'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-INVALID-API-KEY'],
+    steps: () => rewrite('keyActive', (a, ctx) => (ctx.key!.disabled ? a : rateLimitedAnswer())) },
+  { name: 'quota-exhausted-rate-limited', family: 'limits', level: 'gate', description: 'an exhausted usage quota is answered 429 RATE_LIMITED', caughtBy: ['USAGE-EXCEEDED'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-USAGE-EXCEEDED'],
+    steps: () => rewrite('usageQuota', () => rateLimitedAnswer()) },
+  { name: 'invalid-json-rate-limited', family: 'malformed', level: 'gate', description: 'a body that is not JSON is answered 429 RATE_LIMITED', caughtBy: ['BR-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-INVALID-JSON'],
+    steps: () => rewrite('body', (a) => (codeIs(a, errorForFault('notJson').code) ? rateLimitedAnswer() : a)) },
+  { name: 'spoofed-ip-rate-limited', family: 'money-access', level: 'gate', description: 'a forwarding header naming a whitelisted address is answered 429 RATE_LIMITED', caughtBy: ['IP-SPOOF'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('ipWhitelist', (a, ctx) => {
+      const listed = ctx.key!.ipWhitelist;
+      const spoofed = Object.entries(ctx.call.headers).some(([name, value]) => name !== 'authorization' && listed.some((ip) => String(value).includes(ip)));
+      return spoofed ? rateLimitedAnswer() : a;
+    }) },
 ];
 
 export function deviationByName(name: string): Deviation {
