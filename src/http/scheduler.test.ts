@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contract, errorByCode } from '../contract/index.ts';
 import { manualClock } from './clock.ts';
-import { createScheduler } from './scheduler.ts';
+import { createScheduler, Throttled } from './scheduler.ts';
 import type { Exchange } from './types.ts';
 
 const { requests, windowSeconds, backoffSeconds } = contract.limits.rateLimit;
@@ -75,5 +75,34 @@ describe('scheduler', () => {
     calls = 0;
     await scheduler.send({ key: 'a' }, async () => { calls++; return answer(usage.status, usage.code); });
     expect(calls).toBe(1);
+  });
+
+  it('waits out a Retry-After longer than the backoff, and ends the run on one past the cap', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a'], maxRetryAfterMs: 60_000 });
+    const limited = errorByCode('RATE_LIMITED');
+    const withRetryAfter = (seconds: number): Exchange => {
+      const e = answer(limited.status, limited.code);
+      return { ...e, response: { ...e.response, headers: { 'retry-after': String(seconds) } } };
+    };
+    let calls = 0;
+    const ok = await scheduler.send({ key: 'a' }, async () => (++calls === 1 ? withRetryAfter(5) : answer(200)));
+    expect(ok.response.status).toBe(200);
+    expect(clock.now()).toBe(5000);
+    expect(scheduler.events()[0]).toMatchObject({ kind: 'rate-limited-retry', waitedMs: 5000 });
+    await expect(scheduler.send({ key: 'a' }, async () => withRetryAfter(120))).rejects.toThrow(Throttled);
+    await expect(scheduler.send({ key: 'a' }, async () => withRetryAfter(120))).rejects.toThrow(/throttles key#1 for 120 s/);
+  });
+
+  it('keeps every send with its send and receive times, in order', async () => {
+    const clock = manualClock(100);
+    const scheduler = createScheduler({ clock, pool: ['a'] });
+    await scheduler.send({ key: 'a' }, async () => { clock.advance(30); return answer(200); });
+    await scheduler.sendRaw('a', async () => { clock.advance(10); return answer(errorByCode('RATE_LIMITED').status, 'RATE_LIMITED'); });
+    const history = scheduler.history('a');
+    expect(history.map(({ sentAt, receivedAt, admitted }) => ({ sentAt, receivedAt, admitted }))).toEqual([
+      { sentAt: 100, receivedAt: 130, admitted: true }, { sentAt: 130, receivedAt: 140, admitted: false },
+    ]);
+    expect(history[0]!.receivedSeq).toBeLessThan(history[1]!.sentSeq);
   });
 });

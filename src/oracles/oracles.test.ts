@@ -6,6 +6,7 @@ import { envelopeShape, codeMatchesStatus, jsonContentType, readableMessage, ext
 import { no5xx, serverErrorShape } from './server.ts';
 import { noSecretEcho } from './secrets.ts';
 import { createdRun, readRun, statusNeverBackwards, succeededRun } from './runs.ts';
+import { admissionExpected, insideOneWindow, possiblyInWindow, provablyAdmittedInWindow, refusalExpected, type TimedSend } from './rate-window.ts';
 
 function answer(status: number, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Exchange {
   const bodyText = typeof body === 'string' ? body : JSON.stringify(body);
@@ -128,5 +129,36 @@ describe('run oracles', () => {
     expect(succeededRun(answer(200, ok))).toEqual([]);
     expect(succeededRun(answer(200, { ...ok, output: { urls: [] } }))).toHaveLength(1);
     expect(succeededRun(answer(200, { ...ok, completedAt: '2026-06-01T11:59:00.000Z' }))).toHaveLength(1);
+  });
+});
+
+describe('rate-window judgements from send and receive times', () => {
+  const limit = { requests: 3, windowMs: 1000 };
+  let seq = 0;
+  const sent = (sentAt: number, receivedAt: number, admitted = true): TimedSend => ({ sentAt, receivedAt, sentSeq: seq++, receivedSeq: seq++, admitted });
+
+  it('expects admission only where fewer than the limit can have been counted before', () => {
+    const history = [sent(0, 100), sent(100, 200), sent(200, 300)];
+    const next = sent(300, 400);
+    expect(possiblyInWindow(next, [...history, next], limit)).toBe(3);
+    expect(admissionExpected(next, [...history, next], limit)).toBe(false);
+    // One window after the first answer, it can no longer count.
+    const later = sent(1101, 1200);
+    expect(admissionExpected(later, [...history, later], limit)).toBe(true);
+  });
+
+  it('expects refusal only where the limit was surely admitted within the window before', () => {
+    const history = [sent(0, 100), sent(100, 200), sent(200, 300)];
+    const next = sent(300, 400);
+    expect(provablyAdmittedInWindow(next, [...history, next], limit)).toBe(3);
+    expect(refusalExpected(next, [...history, next], limit)).toBe(true);
+    // A slow answer: the first request may have left the window by the time this one was counted.
+    const slow = sent(300, 1050);
+    expect(refusalExpected(slow, [...history, slow], limit)).toBe(false);
+    // Sent at once (overlapping), nothing is surely before anything.
+    const burst = [sent(0, 500), sent(0, 500), sent(0, 500), sent(0, 500)].map((s, i, all) => ({ ...s, sentSeq: i, receivedSeq: all.length + i }));
+    expect(burst.some((s) => refusalExpected(s, burst, limit))).toBe(false);
+    expect(insideOneWindow(burst, limit)).toBe(true);
+    expect(insideOneWindow([sent(0, 600), sent(0, 1000)], limit)).toBe(false);
   });
 });
