@@ -215,11 +215,13 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     try {
       await body(run);
     } catch (error) {
-      if (error instanceof BudgetExhausted || error instanceof RuleSkipped) return skip(error.message);
+      if (error instanceof RuleSkipped) return skip(error.message);
+      // A spent budget skips a rule, unless it already found a failure: that stands.
+      if (error instanceof BudgetExhausted && result.failures.length === 0) return skip(error.message);
       if (error instanceof TargetError) result.targetError = error.message;
-      if (!(error instanceof Inconclusive)) throw error;
-      // The rest of the rule was not run; what it judged before stands.
-      run.inconclusive(`${error.message} (the rule stopped there)`);
+      if (error instanceof BudgetExhausted) result.notes.push(`${error.message}; the rule stopped there`);
+      else if (error instanceof Inconclusive) run.inconclusive(`${error.message} (the rule stopped there)`);
+      else throw error;
     }
     // Nothing judged and something inconclusive: a skip with the reason, never a pass.
     const judgedSomething = result.cases > 0 || result.failures.length > 0 || (entry.level === 'observe' && result.observations.length > 0);
