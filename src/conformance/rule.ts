@@ -112,8 +112,8 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       let failing: { value: unknown; violations: Violation[]; exchange?: Exchange } | undefined;
       let shrinkRequests = 0;
       let cases = 0;
-      // An error that ends the rule (target gone, budget spent, 429s) is not a counterexample:
-      // it stops the property and is rethrown, so fast-check neither shrinks it nor counts it.
+      // An error that ends the rule (target gone, budget spent) is not a counterexample: it stops
+      // the property and is rethrown, so fast-check neither shrinks it nor counts it.
       let aborted: unknown;
       // A throttled case is neither passed nor failed: it is counted, and the property goes on
       // with its other cases (up to a few, since each one waited out the whole backoff).
@@ -149,14 +149,16 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       );
       result.cases += cases;
       if (inconclusiveCases >= MAX_INCONCLUSIVE_CASES) result.notes.push(`stopped after ${MAX_INCONCLUSIVE_CASES} inconclusive cases; ${cases} judged`);
-      if (aborted !== undefined) throw aborted;
-      if (details.errorInstance && !failing) throw details.errorInstance;
-      if (!failing) return;
-      if (shrinkRequests >= shrinkBudget) result.notes.push(`shrinking stopped after ${shrinkBudget} requests`);
-      const counterexample = redactJson(failing.value);
-      for (const v of failing.violations) {
-        addFailure({ ruleId: rule.id, ...v, counterexample, shrinks: details.numShrinks, ...(failing.exchange ? { exchange: recordExchange(failing.exchange, session.secrets) } : {}) });
+      if (details.errorInstance && !failing && aborted === undefined) throw details.errorInstance;
+      // A failure found before the property was cut short still stands, at its smallest so far.
+      if (failing) {
+        if (shrinkRequests >= shrinkBudget) result.notes.push(`shrinking stopped after ${shrinkBudget} requests`);
+        const counterexample = redactJson(failing.value);
+        for (const v of failing.violations) {
+          addFailure({ ruleId: rule.id, ...v, counterexample, shrinks: details.numShrinks, ...(failing.exchange ? { exchange: recordExchange(failing.exchange, session.secrets) } : {}) });
+        }
       }
+      if (aborted !== undefined) throw aborted;
     },
   };
   return run;
