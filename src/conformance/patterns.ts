@@ -28,7 +28,7 @@ export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | nul
 /** The endpoints a fixture key may be sent to: POST only when billable requests are allowed,
  * because a target that failed the rule could charge the create. */
 export function fixtureEndpoints(r: RuleRun): Endpoint[] {
-  if (r.session.config.allowBillable) return ['create', 'read'];
+  if (r.session.config.allowBillable) return ['read', 'create'];
   r.note('POST cases not sent: a target that failed this rule could bill them (set RUNBASE_ALLOW_BILLABLE=1)');
   return ['read'];
 }
