@@ -1,19 +1,63 @@
 // Secrets never leave the process: every exchange is redacted before it is recorded anywhere.
 import type { Exchange } from '../http/types.ts';
 import type { RecordedExchange } from './result.ts';
-import { secretForms } from '../oracles/secrets.ts';
+import { encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
 
 /** Secret value → placeholder such as `$RUNBASE_DISABLED_KEY`. */
 export type Secrets = ReadonlyMap<string, string>;
 
 const MAX_RECORDED_BODY = 4096;
 
-export function redactText(text: string, secrets: Secrets): string {
-  let out = text;
+/** Written where a base64 value held a key: `[base64 of user:$RUNBASE_API_KEY]` (the curl rebuilds it). */
+export const ENCODED_PLACEHOLDER = /\[(base64|base64url) of ((?:[^\]\\]|\\.)*)\]/g;
+
+interface Pair { form: SecretForm; name: string }
+
+function pairsOf(secrets: Secrets): Pair[] {
   // Longest first, so a key is replaced whole before its secret part could be.
-  const pairs = [...secrets].flatMap(([value, name]) => secretForms(value).map((form) => [form, form === value ? name : `${name}#secret`] as const));
-  for (const [form, name] of pairs.sort((a, b) => b[0].length - a[0].length)) out = out.split(form).join(name);
+  return [...secrets]
+    .flatMap(([value, name]) => encodedSecretForms(value).map((form) => ({ form, name })))
+    .sort((a, b) => b.form.text.length - a.form.text.length);
+}
+
+/** What replaces one form: the variable for plain and escaped forms, a marker for a part of a base64 value. */
+function placeholderFor({ form, name }: Pair): string {
+  const variable = form.part === 'secret' ? `${name}#secret` : name;
+  return form.partial ? `[${variable.replace(/^\$/, '')} in ${form.encoding}]` : variable;
+}
+
+/**
+ * A whole base64 token that decodes to text holding a secret is replaced by `[base64 of <text with
+ * the secret's variable>]`, so the reproduction can rebuild it; only exact round trips qualify.
+ */
+function redactEncodedTokens(text: string, pairs: readonly Pair[]): string {
+  const middles = pairs.filter((p) => p.form.partial);
+  if (!middles.some((p) => text.includes(p.form.text))) return text;
+  const plain = pairs.filter((p) => !p.form.partial);
+  return text.replace(/[A-Za-z0-9+/_-]{8,}={0,2}/g, (token) => {
+    if (!middles.some((p) => token.includes(p.form.text))) return token;
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const bytes = Buffer.from(token, encoding);
+      if (bytes.toString(encoding) !== token) continue;
+      const decoded = bytes.toString('utf8');
+      if (!/^[\x20-\x7e]*$/.test(decoded) || /[\]\\]/.test(decoded)) continue;
+      const inner = replaceForms(decoded, plain);
+      if (inner !== decoded) return `[${encoding} of ${inner}]`;
+    }
+    return token;
+  });
+}
+
+function replaceForms(text: string, pairs: readonly Pair[]): string {
+  let out = text;
+  for (const pair of pairs) if (out.includes(pair.form.text)) out = out.split(pair.form.text).join(placeholderFor(pair));
   return out;
+}
+
+export function redactText(text: string, secrets: Secrets): string {
+  if (secrets.size === 0) return text;
+  const pairs = pairsOf(secrets);
+  return replaceForms(redactEncodedTokens(text, pairs), pairs);
 }
 
 function redactHeaders(headers: Record<string, string>, secrets: Secrets): Record<string, string> {
