@@ -12,6 +12,8 @@ import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 
 const MAX_FAILURES_KEPT = 5;
+/** How session.send words a request refused because an earlier one found the target gone. */
+const UNUSABLE_SINCE = 'target unusable since an earlier request';
 
 export interface RuleRun {
   readonly rule: RuleEntry;
@@ -170,6 +172,9 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       if (session.config.requireAll) throw new Error(`${entry.id} was skipped (${reason}) and RUNBASE_REQUIRE_ALL is set`);
       return ctx.skip(`${entry.id}: ${reason}`);
     };
+    // Once the target stopped answering, the rules left are not run: skipped, never failed.
+    const unusable = session.unusable();
+    if (unusable) return skip(`target unusable: ${unusable}`);
     const missing = missingFixture(entry, session);
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
@@ -178,7 +183,11 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     } catch (error) {
       if (error instanceof BudgetExhausted) return skip(error.message);
       if (error instanceof Inconclusive) return skip(`inconclusive: ${error.message}`);
-      if (error instanceof TargetError) result.targetError = error.message;
+      if (error instanceof TargetError) {
+        // The rule that met the failure carries it (exit 2); the reason is the target, not the contract.
+        if (!error.message.startsWith(UNUSABLE_SINCE)) result.targetError = error.message;
+        return skip(`target unusable: ${session.unusable() ?? error.message}`);
+      }
       throw error;
     }
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
