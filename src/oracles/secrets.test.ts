@@ -4,6 +4,7 @@ import type { Exchange } from '../http/types.ts';
 import { noSecretEcho, encodedSecretForms } from './secrets.ts';
 import { redactText } from '../conformance/redact.ts';
 import { curlCommand } from '../report/curl.ts';
+import { PLANTED_FORMS } from '../selftest/hostile.ts';
 
 const KEY = 'sk-live0123456789abcdef/+Q';
 const SECRET = KEY.slice(3);
@@ -17,24 +18,7 @@ function answer(body: string, headers: Record<string, string> = {}): Exchange {
 }
 
 const b64 = (text: string, enc: BufferEncoding = 'base64') => Buffer.from(text).toString(enc);
-const pct = (text: string) => [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-
-/** Every way a hostile target (or a careless log) might write the key. */
-export const ENCODED_ECHOES: [string, (key: string) => string][] = [
-  ['raw', (k) => k],
-  ['secret part', (k) => k.slice(3)],
-  ['percent (URI component)', (k) => encodeURIComponent(k)],
-  ['percent (every byte, lower case)', (k) => pct(k)],
-  ['percent (every byte, upper case)', (k) => pct(k).toUpperCase()],
-  ['JSON-escaped', (k) => JSON.stringify(k).slice(1, -1).replace(/\//g, '\\/')],
-  ['HTML-escaped', (k) => k.replace(/&/g, '&amp;')],
-  ['base64', (k) => b64(k)],
-  ['base64url', (k) => b64(k, 'base64url')],
-  ['base64 of user:key (offset 2)', (k) => b64(`user:${k}`)],
-  ['base64 of u:key (offset 2)', (k) => b64(`u:${k}`)],
-  ['base64url of a JSON object (offset 1)', (k) => b64(`{"key":"${k}"}`, 'base64url')],
-  ['base64 of the secret part at offset 1', (k) => b64(`x${k.slice(3)}`)],
-];
+const ENCODED_ECHOES = PLANTED_FORMS;
 
 describe('SEC-NO-SECRET-ECHO in every encoding', () => {
   it('no echo, no violation', () => {
