@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, badEnvLine, loadConfig } from './config.ts';
 
 const none = { dotenvPath: '/nonexistent/.env' };
 const KEY = 'sk-secretvalue123456';
@@ -103,5 +103,11 @@ describe('configuration', () => {
       expect(message, name).toContain(name);
       expect(message, name).not.toContain('pastedsecret');
     }
+  });
+});
+
+describe('the shipped settings template', () => {
+  it('.env.example passes the strict line check, so a copy of it is a valid settings file', () => {
+    expect(badEnvLine(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'))).toBeUndefined();
   });
 });
