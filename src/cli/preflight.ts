@@ -24,16 +24,19 @@ export interface PreflightResult {
   lastKeyedAt?: number;
 }
 
-/** The variable each configured key comes from, in the order they are checked. */
+/** Fixture keys the target must know: disabled and expired keys are answered invalid_api_key by design. */
+const KNOWN_FIXTURE_KEYS: [keyof Config['keys'], string][] = [
+  ['otherAccount', 'otherAccountKey'], ['lowBalance', 'lowBalanceKey'], ['spent', 'spentKey'], ['ipRestricted', 'ipRestrictedKey'], ['quotaExhausted', 'quotaExhaustedKey'],
+];
+
+/** The keys to check and the variable each comes from, pool keys first. */
 export function keysToCheck(config: Config): { key: string; name: string }[] {
-  const pool = config.keys.pool.map((key, i, all) => ({ key, name: all.length === 1 ? 'RUNBASE_API_KEY' : `RUNBASE_API_KEY (key ${i + 1} of ${all.length})` }));
-  // Keys that must be known to the target; disabled and expired keys are answered invalid_api_key by design.
-  const fixtures = (['otherAccountKey', 'lowBalanceKey', 'spentKey', 'ipRestrictedKey', 'quotaExhaustedKey'] as const)
-    .flatMap((fixture) => {
-      const field = ({ otherAccountKey: 'otherAccount', lowBalanceKey: 'lowBalance', spentKey: 'spent', ipRestrictedKey: 'ipRestricted', quotaExhaustedKey: 'quotaExhausted' } as const)[fixture];
-      const key = config.keys[field];
-      return key ? [{ key, name: contract.fixtures[fixture]!.env[0]! }] : [];
-    });
+  const poolName = contract.fixtures.apiKeys!.env[0]!;
+  const pool = config.keys.pool.map((key, i, all) => ({ key, name: all.length === 1 ? poolName : `${poolName} (key ${i + 1} of ${all.length})` }));
+  const fixtures = KNOWN_FIXTURE_KEYS.flatMap(([field, fixture]) => {
+    const key = config.keys[field];
+    return typeof key === 'string' ? [{ key, name: contract.fixtures[fixture]!.env[0]! }] : [];
+  });
   return [...pool, ...fixtures];
 }
 

@@ -13,11 +13,17 @@ export const ENCODED_PLACEHOLDER = /\[(base64|base64url) of ((?:[^\]\\]|\\.)*)\]
 
 interface Pair { form: SecretForm; name: string }
 
+const pairsCache = new WeakMap<Secrets, { size: number; pairs: Pair[] }>();
+
 function pairsOf(secrets: Secrets): Pair[] {
+  const cached = pairsCache.get(secrets);
+  if (cached && cached.size === secrets.size) return cached.pairs;
   // Longest first, so a key is replaced whole before its secret part could be.
-  return [...secrets]
+  const pairs = [...secrets]
     .flatMap(([value, name]) => encodedSecretForms(value).map((form) => ({ form, name })))
     .sort((a, b) => b.form.text.length - a.form.text.length);
+  pairsCache.set(secrets, { size: secrets.size, pairs });
+  return pairs;
 }
 
 /** What replaces one form: the variable for plain and escaped forms, a marker for a part of a base64 value. */
