@@ -58,6 +58,10 @@ function clientErrorAnswer(error: NodeJS.ErrnoException): UndocumentedError {
 
 /** Slow or abandoned connections are cut; a request Node rejects before parsing gets the JSON envelope and a close. */
 export function hardenServer(server: Server): void {
+  // Also set here for a server created without serverOptions() (then checked every 30 s only).
+  const { requestTimeout, headersTimeout } = serverOptions();
+  server.requestTimeout = requestTimeout!;
+  server.headersTimeout = headersTimeout!;
   server.keepAliveTimeout = choices.keepAliveTimeoutMs;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A reset or a socket already written to cannot take an answer.
