@@ -10,7 +10,7 @@ import { TargetError, type Exchange } from '../http/types.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
-import { matchingError } from '../oracles/error-answer.ts';
+import { describeAnswer, matchingError } from '../oracles/error-answer.ts';
 
 export const PREFLIGHT_MAX_REQUESTS = 10;
 /** A 429 with a Retry-After up to this is waited out once; longer, and the run would not end in time. */
@@ -65,6 +65,16 @@ export function notTheApi(exchange: Exchange, url: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Every key answered exactly as no key was: the target does not look at the Authorization header
+ * (a proxy that drops it, or a route that is not the API). Undefined when the answers differ.
+ */
+export function answersAlike(anonymous: Exchange, keyed: readonly Exchange[]): string | undefined {
+  const same = (e: Exchange) => e.response.status === anonymous.response.status && e.response.bodyText === anonymous.response.bodyText;
+  if (keyed.length === 0 || !keyed.every(same)) return undefined;
+  return `answered every request alike, with a key or without (${describeAnswer(anonymous)}): is a proxy dropping the Authorization header, or is RUNBASE_URL not the API's root?`;
+}
+
 async function sendOnce(client: Client, url: string, authorization: string | undefined): Promise<Exchange> {
   return client.send({ method: contract.limits.endpoints.readRun.method, url, headers: authorization === undefined ? {} : { authorization } });
 }
@@ -98,12 +108,16 @@ export async function preflight(config: Config): Promise<PreflightResult> {
 
     const invalid = errorForFault('unknownKey');
     const rejected: string[] = [];
+    const keyed: Exchange[] = [];
     for (const { key, name } of keysToCheck(config).slice(0, PREFLIGHT_MAX_REQUESTS - requests)) {
       const answer = await sendOnce(client, url, `${contract.limits.keys.scheme} ${key}`);
       requests++;
       lastKeyedAt = Date.now();
+      keyed.push(answer);
       if (matchingError(answer, [invalid]) && !matchingError(anonymous, [invalid])) rejected.push(name);
     }
+    const alike = answersAlike(anonymous, keyed);
+    if (alike) return done(say('target', `${url} ${alike}`));
     if (rejected.length > 0) {
       return done(say('config', `the target rejects ${rejected.join(', ')} (${invalid.status} ${invalid.code} on a plain GET): a key that is wrong, revoked, or for another deployment`));
     }
