@@ -1,7 +1,7 @@
 // Secrets never leave the process: every exchange is redacted before it is recorded anywhere.
 import type { Exchange } from '../http/types.ts';
 import type { RecordedExchange } from './result.ts';
-import { encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
+import { BASE64_TOKEN, MAX_BASE64_NESTING, decodeBase64Token, encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
 
 /** Secret value → placeholder such as `$RUNBASE_DISABLED_KEY`. */
 export type Secrets = ReadonlyMap<string, string>;
@@ -33,21 +33,18 @@ function placeholderFor({ form, name }: Pair): string {
 }
 
 /**
- * A whole base64 token that decodes to text holding a secret is replaced by `[base64 of <text with
- * the secret's variable>]`, so the reproduction can rebuild it; only exact round trips qualify.
+ * A whole base64 token that decodes to text holding a secret (directly, or in base64 inside it) is
+ * replaced by `[base64 of <that text, redacted>]`, so the reproduction can rebuild it.
  */
-function redactEncodedTokens(text: string, pairs: readonly Pair[]): string {
+function redactEncodedTokens(text: string, pairs: readonly Pair[], depth = 0): string {
   const middles = pairs.filter((p) => p.form.partial);
-  if (!middles.some((p) => text.includes(p.form.text))) return text;
-  const plain = pairs.filter((p) => !p.form.partial);
-  return text.replace(/[A-Za-z0-9+/_-]{8,}={0,2}/g, (token) => {
-    if (!middles.some((p) => token.includes(p.form.text))) return token;
-    for (const encoding of ['base64', 'base64url'] as const) {
-      const bytes = Buffer.from(token, encoding);
-      if (bytes.toString(encoding) !== token) continue;
-      const decoded = bytes.toString('utf8');
-      if (!/^[\x20-\x7e]*$/.test(decoded) || /[\]\\]/.test(decoded)) continue;
-      const inner = replaceForms(decoded, plain);
+  return text.replace(BASE64_TOKEN, (token) => {
+    const holdsMiddle = middles.some((p) => token.includes(p.form.text));
+    // Only a token with a secret's base64 in it, or a long one that may hold base64 itself, is decoded.
+    if (!holdsMiddle && (token.length < 16 || depth >= MAX_BASE64_NESTING - 1)) return token;
+    for (const { encoding, text: decoded } of decodeBase64Token(token)) {
+      if (/[\]\\]/.test(decoded)) continue;
+      const inner = replaceForms(redactEncodedTokens(decoded, pairs, depth + 1), pairs);
       if (inner !== decoded) return `[${encoding} of ${inner}]`;
     }
     return token;

@@ -68,3 +68,13 @@ describe('redaction in every encoding', () => {
     expect(curl).toMatch(/^# a key inside an encoded value was redacted/);
   });
 });
+
+describe('redaction and the oracle on huge bodies', () => {
+  it('a 10 MB run of base64 letters neither overflows nor hides a key written in base64 inside it', () => {
+    const secrets = new Map([[KEY, '$RUNBASE_API_KEY']]);
+    expect(redactText(`{"prompt":"${'x'.repeat(10_000_000)}"}`, secrets)).toHaveLength(10_000_000 + 13);
+    const hidden = `zz${Buffer.from(`${'y'.repeat(5000)}${KEY}`).toString('base64')}`;
+    expect(redactText(hidden, secrets)).toMatch(/\[RUNBASE_API_KEY in base64\]/);
+    expect(noSecretEcho(answer(hidden), KEY)).toHaveLength(1);
+  });
+});

@@ -86,9 +86,38 @@ export function keysInToken(token: string): string[] {
   return keys;
 }
 
+/** Longer runs are not decoded whole (a 10 MB body of one letter is not a credential). */
+export const MAX_DECODED_TOKEN = 4096;
+/** Runs of base64 characters, long enough to hold a key; bounded, as an unbounded run overflows the regex stack. */
+export const BASE64_TOKEN = new RegExp(`[A-Za-z0-9+/_-]{8,${MAX_DECODED_TOKEN}}={0,2}`, 'g');
+/** base64 inside base64 is looked into this deep (an echo of a `Basic` token, base64-encoded again). */
+export const MAX_BASE64_NESTING = 2;
+
+/** What a whole base64 token decodes to, when it is exactly that (round trip) and printable text. */
+export function decodeBase64Token(token: string): { encoding: 'base64' | 'base64url'; text: string }[] {
+  const out: { encoding: 'base64' | 'base64url'; text: string }[] = [];
+  for (const encoding of ['base64', 'base64url'] as const) {
+    const bytes = Buffer.from(token, encoding);
+    if (bytes.length === 0 || bytes.toString(encoding) !== token) continue;
+    const text = bytes.toString('utf8');
+    if (/^[\x20-\x7e]*$/.test(text)) out.push({ encoding, text });
+  }
+  return out;
+}
+
+/** The texts hidden in `text` as whole base64 tokens, nested up to MAX_BASE64_NESTING deep. */
+export function decodedTexts(text: string, depth = 0): string[] {
+  if (depth >= MAX_BASE64_NESTING) return [];
+  return [...text.matchAll(BASE64_TOKEN)]
+    .flatMap(([token]) => decodeBase64Token(token).flatMap((d) => [d.text, ...decodedTexts(d.text, depth + 1)]));
+}
+
 /** Where in `text` one of `forms` appears: the encodings found, or none. */
 export function secretEncodingsIn(text: string, forms: readonly SecretForm[]): SecretEncoding[] {
-  return [...new Set(forms.filter((f) => text.includes(f.text)).map((f) => f.encoding))];
+  const found = new Set(forms.filter((f) => text.includes(f.text)).map((f) => f.encoding));
+  // A key inside base64 inside base64: the inner value's forms are found in the decoded text.
+  if (found.size === 0) for (const inner of decodedTexts(text)) if (forms.some((f) => inner.includes(f.text))) found.add('base64');
+  return [...found];
 }
 
 /** SEC-NO-SECRET-ECHO: neither headers nor body contain the key that was sent, in any encoding. */

@@ -184,6 +184,7 @@ export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
   ['base64 of u:key (offset 2)', (k) => b64(`u:${k}`)],
   ['base64url of a JSON object (offset 1)', (k) => b64(`{"key":"${k}"}`, 'base64url')],
   ['base64 of the secret part at offset 1', (k) => b64(`x${k.slice(3)}`)],
+  ['base64 of base64 of user:key', (k) => b64(b64(`user:${k}`))],
 ];
 
 /** The secrets in a set of RUNBASE_* settings: every key of the pool and each fixture key, the admin token. */
