@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, badEnvLine, loadConfig } from './config.ts';
 
 const none = { dotenvPath: '/nonexistent/.env' };
 const KEY = 'sk-secretvalue123456';
@@ -41,9 +41,73 @@ describe('configuration', () => {
   it('reads .env, and the real environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbase-config-'));
     const file = join(dir, '.env');
-    writeFileSync(file, `RUNBASE_SEED=7\nRUNBASE_RUNS=9\nRUNBASE_DISABLED_KEY=${KEY}\n`);
+    writeFileSync(file, `# settings\nRUNBASE_URL=https://x.test\nexport RUNBASE_API_KEY="${KEY}"\nRUNBASE_SEED=7 # a comment\n\nRUNBASE_RUNS=9\nRUNBASE_DISABLED_KEY=${KEY}\n`);
     const c = loadConfig({ RUNBASE_RUNS: '3' }, { dotenvPath: file });
     expect(c).toMatchObject({ seed: 7, runs: 3 });
     expect(c.keys.disabled).toBe(KEY);
+  });
+
+  const envFile = (text: string): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runbase-config-')), '.env');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('refuses a set-but-empty RUNBASE_URL instead of falling back to the embedded emulator', () => {
+    expect(() => loadConfig({ RUNBASE_URL: '', RUNBASE_API_KEY: KEY }, none)).toThrowError(/RUNBASE_URL is set but empty/);
+    expect(() => loadConfig({ RUNBASE_URL: '  ' }, none)).toThrowError(/RUNBASE_URL is set but empty/);
+  });
+
+  it('refuses keys, fixtures or the admin API without a target, naming them, never their values', () => {
+    for (const name of ['RUNBASE_API_KEY', 'RUNBASE_OTHER_ACCOUNT_KEY', 'RUNBASE_QUOTA_EXHAUSTED_KEY', 'RUNBASE_ADMIN_TOKEN', 'RUNBASE_OTHER_ACCOUNT_RUN_ID']) {
+      let message = '';
+      try { loadConfig({ [name]: KEY }, none); } catch (e) { expect(e).toBeInstanceOf(ConfigError); message = (e as Error).message; }
+      expect(message).toContain(name);
+      expect(message).not.toContain(KEY);
+    }
+    // From the settings file as well.
+    expect(() => loadConfig({}, { dotenvPath: envFile(`RUNBASE_API_KEY=${KEY}\n`) })).toThrowError(/RUNBASE_API_KEY set but RUNBASE_URL is not/);
+  });
+
+  it('refuses a RUNBASE_ENV_FILE that is missing, empty or unreadable; a missing default .env is fine', () => {
+    expect(() => loadConfig({ RUNBASE_ENV_FILE: '/nonexistent/.env' })).toThrowError(/RUNBASE_ENV_FILE names a file that does not exist/);
+    expect(() => loadConfig({ RUNBASE_ENV_FILE: '' })).toThrowError(/RUNBASE_ENV_FILE is set but empty/);
+    expect(() => loadConfig({ RUNBASE_ENV_FILE: tmpdir() })).toThrowError(/RUNBASE_ENV_FILE cannot be read/);
+    expect(loadConfig({}, none).target).toEqual({ kind: 'embedded' });
+    expect(loadConfig({ RUNBASE_ENV_FILE: '/dev/null' }).target).toEqual({ kind: 'embedded' });
+  });
+
+  it.each([
+    ['a line without =', `RUNBASE_SEED=7\nRUNBASE_URL https://x.test\n`, 2],
+    ['a bad name', `# c\n\nRUNBASE URL=https://x.test\n`, 3],
+    ['an unclosed quote', `RUNBASE_SEED=7\nRUNBASE_URL="https://x.test\n`, 2],
+    ['text after a quoted value', `RUNBASE_URL='https://x.test' oops\n`, 1],
+    ['a pasted key alone', `RUNBASE_SEED=1\n\n\n${KEY}\n`, 4],
+  ])('refuses an env-file line that does not parse (%s), giving its number but not its text', (_what, text, line) => {
+    let message = '';
+    try { loadConfig({ RUNBASE_ENV_FILE: envFile(text) }); } catch (e) { expect(e).toBeInstanceOf(ConfigError); message = (e as Error).message; }
+    expect(message).toContain(`RUNBASE_ENV_FILE: line ${line} is not NAME=value`);
+    expect(message).not.toContain(KEY);
+    expect(message).not.toContain('x.test');
+  });
+
+  it('accepts multi-line quoted values and comments after values', () => {
+    const file = envFile(`RUNBASE_URL=https://x.test\nRUNBASE_API_KEY=${KEY}\nRUNBASE_MODEL="google/nano-banana-2" # default\nNOTE="two\nlines"\n`);
+    expect(loadConfig({}, { dotenvPath: file }).model).toBe('google/nano-banana-2');
+  });
+
+  it('does not echo a secret pasted into a URL or any other setting', () => {
+    for (const [name, extra] of [['RUNBASE_URL', {}], ['RUNBASE_ADMIN_URL', { RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: KEY, RUNBASE_ADMIN_TOKEN: 'adm_x' }], ['RUNBASE_RUNS', {}], ['RUNBASE_STRICT', {}], ['RUNBASE_MODEL', {}]] as const) {
+      let message = '';
+      try { loadConfig({ ...extra, [name]: 'sk-pastedsecret0000001' }, none); } catch (e) { message = (e as Error).message; }
+      expect(message, name).toContain(name);
+      expect(message, name).not.toContain('pastedsecret');
+    }
+  });
+});
+
+describe('the shipped settings template', () => {
+  it('.env.example passes the strict line check, so a copy of it is a valid settings file', () => {
+    expect(badEnvLine(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'))).toBeUndefined();
   });
 });

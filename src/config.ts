@@ -1,6 +1,7 @@
 // Configuration from the environment and a .env file, validated before any request is sent.
 // A bad value is a ConfigError naming the variable; key values never appear in messages.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { contract } from './contract/index.ts';
@@ -62,15 +63,15 @@ function flag(env: Env, name: string): boolean {
   const value = text(env, name)?.toLowerCase();
   if (value === undefined || ['0', 'false', 'no', 'off'].includes(value)) return false;
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  throw new ConfigError(`${name} must be 1/true/yes or 0/false/no, got '${value}'`);
+  throw new ConfigError(`${name} must be 1/true/yes or 0/false/no (value not shown)`);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value)) throw new ConfigError(`${name} must be an integer, got '${value}'`);
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(`${name} must be an integer (value not shown)`);
   const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} (value not shown)`);
   return n;
 }
 
@@ -87,9 +88,10 @@ function httpUrl(name: string, value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got '${value}'`);
+    // The value is never shown: a pasted key lands here more often than one would think.
+    throw new ConfigError(`${name} is not a URL (value not shown)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got '${url.protocol}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL (value not shown)`);
   if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials`);
   if (url.search || url.hash) throw new ConfigError(`${name} must not have a query or fragment`);
   return url;
@@ -102,20 +104,86 @@ export function resolveApiRoot(value: string, name = 'RUNBASE_URL'): { apiRoot: 
   return { origin: url.origin, apiRoot: url.origin + (path === '' ? contract.limits.apiRootPath : path) };
 }
 
-function readDotenv(path: string): Env {
-  if (!existsSync(path)) return {};
-  try {
-    return parseDotenv(readFileSync(path));
-  } catch (error) {
-    throw new ConfigError(`${path} could not be read: ${(error as Error).message}`);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * dotenv's parser skips a line it cannot read without a word, so a typo silently drops a setting
+ * (and with RUNBASE_URL, turns a remote run into an embedded one). Every line must be blank, a
+ * comment, or `[export ] NAME=value` (value bare, or quoted, double/back quotes may span lines).
+ * Returns the 1-based number of the first line that is none of these.
+ */
+export function badEnvLine(text: string): number | undefined {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return i + 1;
+    const name = line.slice(0, eq).trim().replace(/^export\s+/, '');
+    if (!ENV_NAME.test(name)) return i + 1;
+    const value = line.slice(eq + 1).trimStart();
+    const quote = value[0];
+    if (quote !== '"' && quote !== "'" && quote !== '`') continue;
+    // Find the closing quote, on this line or (double and back quotes) a later one.
+    let rest = value.slice(1);
+    let end = closingQuote(rest, quote);
+    let j = i;
+    while (end < 0 && quote !== "'" && j + 1 < lines.length) {
+      j++;
+      rest = lines[j]!;
+      end = closingQuote(rest, quote);
+    }
+    if (end < 0) return i + 1;
+    if (!/^\s*(#.*)?$/.test(rest.slice(end + 1))) return j + 1;
+    i = j;
   }
+  return undefined;
+}
+
+function closingQuote(text: string, quote: string): number {
+  for (let k = 0; k < text.length; k++) {
+    if (text[k] === '\\') { k++; continue; }
+    if (text[k] === quote) return k;
+  }
+  return -1;
+}
+
+/** The settings file: the default `.env` may be absent; a file named by RUNBASE_ENV_FILE must be there. */
+function readDotenv(path: string, named: boolean): Env {
+  const setting = named ? 'RUNBASE_ENV_FILE' : 'the .env file';
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError('RUNBASE_ENV_FILE names a file that does not exist');
+    return {};
+  }
+  let text: string;
+  try {
+    accessSync(path, constants.R_OK);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${setting} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const bad = badEnvLine(text);
+  if (bad !== undefined) throw new ConfigError(`${setting}: line ${bad} is not NAME=value (line not shown)`);
+  return parseDotenv(text);
+}
+
+/** Settings that only mean something with a target: set without RUNBASE_URL, a target was meant. */
+function targetOnlySettings(env: Env): string[] {
+  const fixtureNames = new Set(Object.values(contract.fixtures).flatMap((f) => f.env));
+  return Object.keys(env).filter((k) => (fixtureNames.has(k) || /^RUNBASE_(.*_KEY|ADMIN_.*)$/.test(k)) && text(env, k) !== undefined).sort();
 }
 
 export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string } = {}): Config {
   // Real environment wins over .env, as dotenv does.
-  const env: Env = { ...readDotenv(opts.dotenvPath ?? processEnv.RUNBASE_ENV_FILE ?? '.env'), ...processEnv };
+  const named = opts.dotenvPath === undefined && processEnv.RUNBASE_ENV_FILE !== undefined;
+  if (named && processEnv.RUNBASE_ENV_FILE!.trim() === '') throw new ConfigError('RUNBASE_ENV_FILE is set but empty');
+  const env: Env = { ...readDotenv(opts.dotenvPath ?? processEnv.RUNBASE_ENV_FILE ?? '.env', named), ...processEnv };
+  // Set but empty is what a missing CI secret gives: never a reason to fall back to the embedded emulator.
+  if (env.RUNBASE_URL !== undefined && env.RUNBASE_URL.trim() === '') throw new ConfigError('RUNBASE_URL is set but empty (a missing CI secret?); unset it to run against the embedded emulator');
   const url = text(env, 'RUNBASE_URL');
   const embedded = flag(env, 'RUNBASE_EMBEDDED');
+  const stray = url ? [] : targetOnlySettings(env);
+  if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set but RUNBASE_URL is not: keys without a target mean a target was meant`);
   const target: Config['target'] = url ? { kind: 'remote', ...resolveApiRoot(url) } : { kind: 'embedded' };
   const kind = embedded || !url ? 'embedded' : 'remote';
 
@@ -137,7 +205,7 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
 
   const allowedIpName = envName('ipRestrictedKey', 1);
   const allowedIp = text(env, allowedIpName);
-  if (allowedIp !== undefined && isIP(allowedIp) === 0) throw new ConfigError(`${allowedIpName} must be an IPv4 or IPv6 address, got '${allowedIp}'`);
+  if (allowedIp !== undefined && isIP(allowedIp) === 0) throw new ConfigError(`${allowedIpName} must be an IPv4 or IPv6 address (value not shown)`);
 
   const [adminUrlName, adminTokenName] = [envName('emulatorState', 0), envName('emulatorState', 1)];
   const adminUrl = text(env, adminUrlName);
@@ -146,11 +214,11 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
 
   const model = text(env, 'RUNBASE_MODEL') ?? contract.models.defaultModel;
   if (!contract.models.models.some((m) => m.id === model)) {
-    throw new ConfigError(`RUNBASE_MODEL must be one of ${contract.models.models.map((m) => m.id).join(', ')}; got '${model}'`);
+    throw new ConfigError(`RUNBASE_MODEL must be one of ${contract.models.models.map((m) => m.id).join(', ')} (value not shown)`);
   }
 
   const clock = text(env, 'RUNBASE_CLOCK') ?? (embedded ? 'virtual' : 'real');
-  if (clock !== 'real' && clock !== 'virtual') throw new ConfigError(`RUNBASE_CLOCK must be 'real' or 'virtual', got '${clock}'`);
+  if (clock !== 'real' && clock !== 'virtual') throw new ConfigError(`RUNBASE_CLOCK must be 'real' or 'virtual' (value not shown)`);
   if (clock === 'virtual' && !(adminUrl && adminToken)) throw new ConfigError(`RUNBASE_CLOCK=virtual needs the emulator's state API (${adminUrlName}, ${adminTokenName})`);
 
   const otherRun = text(env, envName('otherAccountRun'));
@@ -174,3 +242,29 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     clock,
   };
 }
+
+// Runs in a child so the check is bounded in time whatever the file system does (Node's recursive
+// mkdir never returns on /proc/x): create each missing level, then write and remove a probe file.
+const REPORT_DIR_PROBE = `
+const fs = require('node:fs'), path = require('node:path');
+const dir = path.resolve(process.argv[1]);
+const levels = [];
+for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) levels.unshift(d);
+for (const d of levels) fs.mkdirSync(d);
+if (!fs.statSync(dir).isDirectory()) { const e = new Error('not a directory'); e.code = 'ENOTDIR'; throw e; }
+const probe = path.join(dir, '.runbase-write-probe-' + process.pid);
+fs.writeFileSync(probe, 'probe');
+fs.unlinkSync(probe);
+`;
+const REPORT_DIR_PROBE_TIMEOUT_MS = 5_000;
+
+/** The report directory can be created and written, checked with a real write; one line naming the setting otherwise. */
+export function checkReportDir(dir: string): ConfigError | undefined {
+  const child = spawnSync(process.execPath, ['-e', `try {${REPORT_DIR_PROBE}} catch (e) { process.stderr.write(String(e.code || 'error')); process.exit(3); }`, dir], {
+    timeout: REPORT_DIR_PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (child.status === 0) return undefined;
+  const why = child.error || child.signal ? `no answer from the file system within ${REPORT_DIR_PROBE_TIMEOUT_MS / 1000} s` : (child.stderr.trim().split('\n')[0] ?? 'error').slice(0, 40);
+  return new ConfigError(`RUNBASE_REPORT_DIR: the report directory cannot be created and written (${why})`);
+}
+

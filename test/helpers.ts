@@ -7,7 +7,7 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 /** The environment minus every RUNBASE_ variable and any .env file, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('VITEST')));
-  return { ...env, RUNBASE_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
+  return { ...env, RUNBASE_ENV_FILE: '/dev/null', NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
 export interface CliRun { code: number | null; stdout: string; stderr: string; output: string }

@@ -1,36 +1,15 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
-// target error. Configuration is validated and a remote target is probed before any rule runs;
+// target error. Configuration (and the report directory) is validated and a remote target is
+// probed (src/cli/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { createClient } from '../http/client.ts';
-import { TargetError } from '../http/types.ts';
-import { absentRunId, readRun } from '../conformance/requests.ts';
+import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { brokerSettings, verifyAndPublish } from '../pact/publish.ts';
-
-/** A remote target must answer HTTP with JSON within the timeout, or the run stops here with exit 2. */
-export async function probeTarget(config: Config): Promise<string | undefined> {
-  if (config.target.kind !== 'remote') return undefined;
-  const client = createClient({ timeoutMs: Math.min(config.timeoutMs, 10_000), maxBodyBytes: 64 * 1024 });
-  const spec = readRun(absentRunId('probe'), { kind: 'header', value: null });
-  const url = config.target.apiRoot + spec.path;
-  try {
-    const { response } = await client.send({ method: spec.method, url, headers: {} });
-    if (response.json === undefined) {
-      const type = response.headers['content-type'] ?? 'no content type';
-      return `${url} answered ${response.status} with ${type}, not JSON: is RUNBASE_URL the API's origin or its root (…/api/v1)?`;
-    }
-    return undefined;
-  } catch (error) {
-    return error instanceof TargetError ? error.message : `could not reach ${url}: ${(error as Error).message}`;
-  } finally {
-    await client.close();
-  }
-}
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -72,11 +51,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     }
     throw error;
   }
-  const unreachable = await probeTarget(config);
-  if (unreachable) {
-    console.error(`target error: ${unreachable}`);
+  const unwritable = checkReportDir(config.reportDir);
+  if (unwritable) {
+    console.error(`configuration error: ${unwritable.message}`);
     return EXIT.error;
   }
+  const checked = await preflight(config);
+  if (checked.problem) {
+    console.error(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`);
+    return EXIT.error;
+  }
+  await waitForPreflightWindow(config, checked);
   // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
   // only, so the broker settings are kept for the publish step and hidden from the run.
   const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));

@@ -1,19 +1,66 @@
 // Secrets never leave the process: every exchange is redacted before it is recorded anywhere.
 import type { Exchange } from '../http/types.ts';
 import type { RecordedExchange } from './result.ts';
-import { secretForms } from '../oracles/secrets.ts';
+import { BASE64_TOKEN, MAX_BASE64_NESTING, decodeBase64Token, encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
 
 /** Secret value → placeholder such as `$RUNBASE_DISABLED_KEY`. */
 export type Secrets = ReadonlyMap<string, string>;
 
 const MAX_RECORDED_BODY = 4096;
 
-export function redactText(text: string, secrets: Secrets): string {
-  let out = text;
+/** Written where a base64 value held a key: `[base64 of user:$RUNBASE_API_KEY]` (the curl rebuilds it). */
+export const ENCODED_PLACEHOLDER = /\[(base64|base64url) of ((?:[^\]\\]|\\.)*)\]/g;
+
+interface Pair { form: SecretForm; name: string }
+
+const pairsCache = new WeakMap<Secrets, { size: number; pairs: Pair[] }>();
+
+function pairsOf(secrets: Secrets): Pair[] {
+  const cached = pairsCache.get(secrets);
+  if (cached && cached.size === secrets.size) return cached.pairs;
   // Longest first, so a key is replaced whole before its secret part could be.
-  const pairs = [...secrets].flatMap(([value, name]) => secretForms(value).map((form) => [form, form === value ? name : `${name}#secret`] as const));
-  for (const [form, name] of pairs.sort((a, b) => b[0].length - a[0].length)) out = out.split(form).join(name);
+  const pairs = [...secrets]
+    .flatMap(([value, name]) => encodedSecretForms(value).map((form) => ({ form, name })))
+    .sort((a, b) => b.form.text.length - a.form.text.length);
+  pairsCache.set(secrets, { size: secrets.size, pairs });
+  return pairs;
+}
+
+/** What replaces one form: the variable for plain and escaped forms, a marker for a part of a base64 value. */
+function placeholderFor({ form, name }: Pair): string {
+  const variable = form.part === 'secret' ? `${name}#secret` : name;
+  return form.partial ? `[${variable.replace(/^\$/, '')} in ${form.encoding}]` : variable;
+}
+
+/**
+ * A whole base64 token that decodes to text holding a secret (directly, or in base64 inside it) is
+ * replaced by `[base64 of <that text, redacted>]`, so the reproduction can rebuild it.
+ */
+function redactEncodedTokens(text: string, pairs: readonly Pair[], depth = 0): string {
+  const middles = pairs.filter((p) => p.form.partial);
+  return text.replace(BASE64_TOKEN, (token) => {
+    const holdsMiddle = middles.some((p) => token.includes(p.form.text));
+    // Only a token with a secret's base64 in it, or a long one that may hold base64 itself, is decoded.
+    if (!holdsMiddle && (token.length < 16 || depth >= MAX_BASE64_NESTING - 1)) return token;
+    for (const { encoding, text: decoded } of decodeBase64Token(token)) {
+      if (/[\]\\]/.test(decoded)) continue;
+      const inner = replaceForms(redactEncodedTokens(decoded, pairs, depth + 1), pairs);
+      if (inner !== decoded) return `[${encoding} of ${inner}]`;
+    }
+    return token;
+  });
+}
+
+function replaceForms(text: string, pairs: readonly Pair[]): string {
+  let out = text;
+  for (const pair of pairs) if (out.includes(pair.form.text)) out = out.split(pair.form.text).join(placeholderFor(pair));
   return out;
+}
+
+export function redactText(text: string, secrets: Secrets): string {
+  if (secrets.size === 0) return text;
+  const pairs = pairsOf(secrets);
+  return replaceForms(redactEncodedTokens(text, pairs), pairs);
 }
 
 function redactHeaders(headers: Record<string, string>, secrets: Secrets): Record<string, string> {

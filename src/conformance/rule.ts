@@ -14,6 +14,8 @@ import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
 const MAX_INCONCLUSIVE_CASES = 3;
+/** How session.send words a request refused because an earlier one found the target gone. */
+const UNUSABLE_SINCE = 'target unusable since an earlier request';
 
 /** Thrown by `RuleRun.skip`: the rule ends as skipped with this reason. */
 class RuleSkipped extends Error {
@@ -210,6 +212,9 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       if (session.config.requireAll) throw new Error(`${entry.id} was skipped (${reason}) and RUNBASE_REQUIRE_ALL is set`);
       return ctx.skip(`${entry.id}: ${reason}`);
     };
+    // Once the target stopped answering, the rules left are not run: skipped, never failed.
+    const unusable = session.unusable();
+    if (unusable) return skip(`target unusable: ${unusable}`);
     const missing = missingFixture(entry, session);
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
@@ -218,9 +223,13 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       await body(run);
     } catch (error) {
       if (error instanceof RuleSkipped) return skip(error.message);
+      if (error instanceof TargetError) {
+        // The rule that met the failure carries it (exit 2); the reason is the target, not the contract.
+        if (!error.message.startsWith(UNUSABLE_SINCE)) result.targetError = error.message;
+        return skip(`target unusable: ${session.unusable() ?? error.message}`);
+      }
       // A spent budget skips a rule, unless it already found a failure: that stands.
       if (error instanceof BudgetExhausted && result.failures.length === 0) return skip(error.message);
-      if (error instanceof TargetError) result.targetError = error.message;
       if (error instanceof BudgetExhausted) result.notes.push(`${error.message}; the rule stopped there`);
       else if (error instanceof Inconclusive) run.inconclusive(`${error.message} (the rule stopped there)`);
       else throw error;

@@ -66,6 +66,8 @@ export interface Session {
   log: LoggedExchange[];
   send(spec: RequestSpec, ruleId: string): Promise<Exchange>;
   requestCount(): number;
+  /** Why the target cannot be talked to any more (set by the first TargetError), if it cannot. */
+  unusable(): string | undefined;
 }
 
 export class BudgetExhausted extends Error {
@@ -198,7 +200,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     return exchange;
   }
 
-  return { config, embedded, apiRoot, clock, scheduler, secrets, log, send, requestCount: () => requests };
+  return { config, embedded, apiRoot, clock, scheduler, secrets, log, send, requestCount: () => requests, unusable: () => brokenTarget?.message };
 }
 
 let current: Promise<Session> | undefined;

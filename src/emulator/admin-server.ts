@@ -2,7 +2,7 @@
 // balances, failure injection, the virtual clock, fixtures. JSON in, JSON out.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { readBody, hardenServer, sendJson } from './http.ts';
+import { readBody, hardenServer, sendJson, serverOptions } from './http.ts';
 import { StateError, type EmulatorState, type KeySettings } from './state.ts';
 import { runView } from './pipeline.ts';
 
@@ -92,7 +92,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 export function createAdminServer(state: EmulatorState, opts: AdminOptions): Server {
   const table = routes(opts);
-  const server = createServer(async (req, res) => {
+  const server = createServer(serverOptions(), async (req, res) => {
     try {
       if (!tokenMatches(req.headers.authorization, opts.token)) return sendJson(res, 401, { error: { message: 'Admin token required.', code: 'unauthorized' } });
       const path = (req.url ?? '/').split('?')[0]!;

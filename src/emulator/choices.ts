@@ -14,9 +14,12 @@ export interface EmulatorChoices {
   runIdRandomChars: number;
   keyRandomChars: number;
   requestTimeoutMs: number;
+  /** Headers must be complete within this; checked every connectionsCheckingIntervalMs. */
+  headersTimeoutMs: number;
+  connectionsCheckingIntervalMs: number;
   keepAliveTimeoutMs: number;
   outputHost: string;
-  undocumentedErrors: Record<'routeNotFound' | 'methodNotAllowed' | 'payloadTooLarge' | 'internalError', UndocumentedError> & { runFailed: { code: string; message: string } };
+  undocumentedErrors: Record<'routeNotFound' | 'methodNotAllowed' | 'payloadTooLarge' | 'internalError' | 'headersTooLarge' | 'malformedRequest' | 'requestTimeout', UndocumentedError> & { runFailed: { code: string; message: string } };
   messages: Record<string, string>;
   fixtures: { poolSize: number; accountBalanceMicroUsd: number; lowBalanceMicroUsd: number; spendLimitCents: number; ipRestrictedWhitelist: string[]; usageQuota: number };
 }

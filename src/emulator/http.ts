@@ -1,6 +1,8 @@
 // The small HTTP plumbing both emulator servers share: bounded body reading and JSON answers.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { choices } from './choices.ts';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { choices, type UndocumentedError } from './choices.ts';
 
 /** Read the body up to `limit` bytes; past it, keep draining (up to the drain limit) and report 'too-large'. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -33,14 +35,43 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Slow or abandoned connections are cut; a malformed request line gets a plain 400 and a close. */
+/**
+ * Options for node:http's createServer: Node checks the header and request timeouts only every
+ * connectionsCheckingInterval (30 s by default), so a slow-header client would be kept far longer
+ * than the documented timeout without it.
+ */
+export function serverOptions(): ServerOptions {
+  return {
+    requestTimeout: choices.requestTimeoutMs,
+    headersTimeout: Math.min(choices.headersTimeoutMs, choices.requestTimeoutMs),
+    connectionsCheckingInterval: choices.connectionsCheckingIntervalMs,
+  };
+}
+
+/** Which catalogued answer an HTTP-level rejection (before any handler ran) gets. */
+function clientErrorAnswer(error: NodeJS.ErrnoException): UndocumentedError {
+  const errors = choices.undocumentedErrors;
+  if (error.code === 'HPE_HEADER_OVERFLOW') return errors.headersTooLarge;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return errors.requestTimeout;
+  return errors.malformedRequest;
+}
+
+/** Slow or abandoned connections are cut; a request Node rejects before parsing gets the JSON envelope and a close. */
 export function hardenServer(server: Server): void {
-  server.requestTimeout = choices.requestTimeoutMs;
-  server.headersTimeout = Math.min(choices.requestTimeoutMs, 10_000);
+  // Also set here for a server created without serverOptions() (then checked every 30 s only).
+  const { requestTimeout, headersTimeout } = serverOptions();
+  server.requestTimeout = requestTimeout!;
+  server.headersTimeout = headersTimeout!;
   server.keepAliveTimeout = choices.keepAliveTimeoutMs;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // A reset or a socket already written to cannot take an answer.
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const { status, code, message } = clientErrorAnswer(error);
+    const text = JSON.stringify({ error: { message, code } });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
 }
 

@@ -4,10 +4,10 @@ import { choices } from './choices.ts';
 import { handle, undocumentedAnswer, type Answer, type Step } from './pipeline.ts';
 import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { hardenServer, readBody, sendJson } from './http.ts';
+import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
 
 export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[]): Server {
-  const server = createServer(async (req, res) => {
+  const server = createServer(serverOptions(), async (req, res) => {
     let answer: Answer;
     let close = false;
     try {

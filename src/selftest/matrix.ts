@@ -22,7 +22,7 @@ export async function runAgainst(steps: Deviation['steps'] | undefined, seed: nu
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 16 });
     const dir = mkdtempSync(join(tmpdir(), 'runbase-matrix-'));
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('VITEST') && !k.startsWith('PACT_BROKER')));
-    const childEnv = { ...base, ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_SEED: String(seed), RUNBASE_RUNS: String(runs), RUNBASE_REPORT_DIR: dir, RUNBASE_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1' };
+    const childEnv = { ...base, ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_SEED: String(seed), RUNBASE_RUNS: String(runs), RUNBASE_REPORT_DIR: dir, RUNBASE_ENV_FILE: '/dev/null', NO_COLOR: '1' };
     const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -1,0 +1,201 @@
+// Hostile targets on loopback: servers that misbehave on purpose, so the self-tests and
+// `npm run bench:hostile` can show that `npm test` ends, with the right exit, and prints no secret.
+// Each is a table entry: a name, how to start it, and the exit `npm test` must give.
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../emulator/index.ts';
+
+export interface HostileTarget {
+  /** RUNBASE_* settings that point `npm test` at it. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface HostileCase {
+  name: string;
+  what: string;
+  /** The exits that are right: 2 for a target that cannot be judged, 1 where a contract rule fails. */
+  exits: readonly number[];
+  /** Answers nothing faithfully: a short RUNBASE_TIMEOUT_MS in the self-tests changes no verdict. */
+  neverFaithful?: boolean;
+  start(): Promise<HostileTarget>;
+}
+
+const KEYS = { RUNBASE_API_KEY: 'sk-hostileplantedkey0001,sk-hostileplantedkey0002', RUNBASE_OTHER_ACCOUNT_KEY: 'sk-hostileplantedother001' };
+
+function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+/** A server and every socket it accepted, closed together. */
+function tracked<T extends Server | ReturnType<typeof createTcpServer>>(server: T): { server: T; close(): Promise<void> } {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  return {
+    server,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Answers every request with the same thing, whatever it asked. */
+function sameAnswer(handler: (req: IncomingMessage, res: ServerResponse) => void): () => Promise<HostileTarget> {
+  return async () => {
+    const t = tracked(createServer(handler));
+    const url = await listen(t.server);
+    return { env: { RUNBASE_URL: url, ...KEYS }, close: t.close };
+  };
+}
+
+async function tcp(onSocket: (socket: Socket) => void): Promise<HostileTarget> {
+  const t = tracked(createTcpServer(onSocket));
+  const url = await listen(t.server);
+  return { env: { RUNBASE_URL: url, ...KEYS }, close: t.close };
+}
+
+type Edit = (req: IncomingMessage, headers: Record<string, string>, body: Buffer) => { headers: Record<string, string>; body: Buffer };
+
+function forward(target: string, req: IncomingMessage, res: ServerResponse, body: Buffer, edit?: Edit): void {
+  const out = httpRequest(target + (req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
+    const chunks: Buffer[] = [];
+    answer.on('data', (c: Buffer) => chunks.push(c));
+    answer.on('end', () => {
+      const headers = Object.fromEntries(Object.entries(answer.headers).flatMap(([k, v]) => (v === undefined || k === 'content-length' || k === 'connection' ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]])));
+      const edited = edit ? edit(req, headers, Buffer.concat(chunks)) : { headers, body: Buffer.concat(chunks) };
+      res.writeHead(answer.statusCode ?? 502, { ...edited.headers, 'content-length': edited.body.length });
+      res.end(edited.body);
+    });
+  });
+  out.on('error', () => res.destroy());
+  out.end(body);
+}
+
+/**
+ * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
+ * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
+ */
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang'; edit?: Edit }): () => Promise<HostileTarget> {
+  return async () => {
+    const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
+    let seen = 0;
+    let proxy: ReturnType<typeof tracked<Server>>;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen++;
+        if (opts.n !== undefined && seen > opts.n) {
+          if (opts.after === 'hang') return; // never answers
+          void proxy.close(); // stops listening and drops every connection: refused from now on
+          return;
+        }
+        forward(emulator.url, req, res, Buffer.concat(chunks), opts.edit);
+      });
+    });
+    proxy = tracked(server);
+    const url = await listen(server);
+    const env = provisionFixtures(emulator.state, { url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+    return { env: { ...env, RUNBASE_URL: url, RUNBASE_CLOCK: 'virtual' }, close: async () => { await proxy.close(); await emulator.close(); } };
+  };
+}
+
+/** Every form a careless or hostile server might echo a credential in. */
+function echoForms(authorization: string): string[] {
+  const token = authorization.replace(/^\S+\s+/, '');
+  return [
+    authorization,
+    Buffer.from(token).toString('base64'),
+    Buffer.from(`user:${token}`).toString('base64url'),
+    [...Buffer.from(token)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    encodeURIComponent(token),
+  ];
+}
+
+/** Adds every encoded form of the Authorization it received to a header and to the JSON body. */
+const echoKeys: Edit = (req, headers, body) => {
+  const auth = req.headers.authorization;
+  if (!auth) return { headers, body };
+  const forms = echoForms(auth);
+  let json: unknown;
+  try { json = JSON.parse(body.toString('utf8')); } catch { json = undefined; }
+  const edited = json && typeof json === 'object' && !Array.isArray(json) ? Buffer.from(JSON.stringify({ ...json, debug: forms })) : body;
+  return { headers: { ...headers, 'x-debug-auth': forms.join(' ') }, body: edited };
+};
+
+export const hostileCases: readonly HostileCase[] = [
+  {
+    name: 'refused', neverFaithful: true, what: 'nothing listens on the port', exits: [2],
+    start: async () => { const t = tracked(createServer()); const url = await listen(t.server); await t.close(); return { env: { RUNBASE_URL: url, ...KEYS }, close: async () => {} }; },
+  },
+  { name: 'silent', neverFaithful: true, what: 'accepts the connection, never says a word', exits: [2], start: () => tcp(() => { /* silence */ }) },
+  {
+    name: 'drip', neverFaithful: true, what: 'sends a 200 and then one byte of body per second, forever', exits: [2],
+    start: sameAnswer((_q, s) => {
+      s.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => s.write(' '), 1000);
+      s.on('close', () => clearInterval(timer));
+    }),
+  },
+  { name: 'reset', neverFaithful: true, what: 'resets every connection', exits: [2], start: () => tcp((socket) => socket.resetAndDestroy()) },
+  { name: 'html', neverFaithful: true, what: 'a web page, 200, to everything', exits: [2], start: sameAnswer((_q, s) => { s.writeHead(200, { 'content-type': 'text/html' }); s.end('<!doctype html><title>Welcome</title>'); }) },
+  { name: 'empty-200', neverFaithful: true, what: '200 {} to everything', exits: [1, 2], start: sameAnswer((_q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{}'); }) },
+  {
+    name: 'json-redirect', neverFaithful: true, what: 'a JSON 302 to itself, to everything', exits: [1, 2],
+    start: sameAnswer((q, s) => { s.writeHead(302, { location: q.url ?? '/', 'content-type': 'application/json' }); s.end('{"redirect":true}'); }),
+  },
+  {
+    name: '429-forever', neverFaithful: true, what: '429 RATE_LIMITED with Retry-After: 3600, to everything', exits: [2],
+    start: sameAnswer((_q, s) => { s.writeHead(429, { 'retry-after': '3600', 'content-type': 'application/json' }); s.end('{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}'); }),
+  },
+  {
+    name: 'auth-dropped', neverFaithful: true, what: '401 missing_api_key to everything, as behind a proxy that drops Authorization', exits: [2],
+    start: sameAnswer((_q, s) => { s.writeHead(401, { 'content-type': 'application/json' }); s.end('{"error":{"message":"Send your API key as Authorization: Bearer sk-...","code":"missing_api_key"}}'); }),
+  },
+  { name: 'dies-after-40', what: 'a faithful API for 40 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 40, after: 'die' }) },
+  { name: 'hangs-after-40', what: 'a faithful API for 40 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 40, after: 'hang' }) },
+  { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and percent-encoded', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
+];
+
+export function hostileCaseByName(name: string): HostileCase {
+  const found = hostileCases.find((c) => c.name === name);
+  if (!found) throw new Error(`no hostile target named ${name}; known: ${hostileCases.map((c) => c.name).join(', ')}`);
+  return found;
+}
+
+const b64 = (text: string, encoding: BufferEncoding = 'base64') => Buffer.from(text).toString(encoding);
+const percentAll = (text: string) => [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+
+/** Every way a key might be written: what the planted-secret scans search each output for. */
+export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
+  ['raw', (k) => k],
+  ['secret part', (k) => k.slice(3)],
+  ['percent (URI component)', (k) => encodeURIComponent(k)],
+  ['percent (every byte, lower case)', (k) => percentAll(k)],
+  ['percent (every byte, upper case)', (k) => percentAll(k).toUpperCase()],
+  ['JSON-escaped', (k) => JSON.stringify(k).slice(1, -1).replace(/\//g, '\\/')],
+  ['HTML-escaped', (k) => k.replace(/&/g, '&amp;')],
+  ['base64', (k) => b64(k)],
+  ['base64url', (k) => b64(k, 'base64url')],
+  ['base64 of user:key (offset 2)', (k) => b64(`user:${k}`)],
+  ['base64url of user:key (offset 2)', (k) => b64(`user:${k}`, 'base64url')],
+  ['base64 of u:key (offset 2)', (k) => b64(`u:${k}`)],
+  ['base64url of a JSON object (offset 1)', (k) => b64(`{"key":"${k}"}`, 'base64url')],
+  ['base64 of the secret part at offset 1', (k) => b64(`x${k.slice(3)}`)],
+  ['base64 of base64 of user:key', (k) => b64(b64(`user:${k}`))],
+];
+
+/** The secrets in a set of RUNBASE_* settings: every key of the pool and each fixture key, the admin token. */
+export function plantedSecrets(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([name]) => /^RUNBASE_(.*_KEY|ADMIN_TOKEN)$/.test(name))
+    .flatMap(([, value]) => value.split(',').map((v) => v.trim()).filter(Boolean));
+}
+
+/** Which planted secret appears in `text`, and in which form: empty when none does. */
+export function findPlanted(text: string, secrets: readonly string[]): string[] {
+  return secrets.flatMap((secret, i) => PLANTED_FORMS.filter(([, form]) => text.includes(form(secret))).map(([name]) => `secret #${i + 1} (${name})`));
+}
+
