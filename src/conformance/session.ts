@@ -11,6 +11,7 @@ import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
 import type { Secrets } from './redact.ts';
 import { describeAnswer, matchingError } from '../oracles/error-answer.ts';
 import { errorForFault } from '../contract/index.ts';
+import { keyPlaceholders } from './fixtures.ts';
 
 const isRateLimited = (e: Exchange): boolean => matchingError(e, [errorForFault('rateLimited')]) !== undefined;
 
@@ -81,19 +82,8 @@ export class Inconclusive extends Error {
 
 const ANONYMOUS = 'anonymous';
 
-export function secretsOf(config: Config): Map<string, string> {
-  const map = new Map<string, string>();
-  const names = contract.fixtures;
-  config.keys.pool.forEach((key, i) => map.set(key, i === 0 ? `$${names.apiKeys!.env[0]}` : `$${names.apiKeys!.env[0]}_${i + 1}`));
-  const fixtureKeys: [string | undefined, string][] = [
-    [config.keys.otherAccount, 'otherAccountKey'], [config.keys.disabled, 'disabledKey'], [config.keys.expired, 'expiredKey'],
-    [config.keys.lowBalance, 'lowBalanceKey'], [config.keys.spent, 'spentKey'], [config.keys.ipRestricted, 'ipRestrictedKey'],
-    [config.keys.quotaExhausted, 'quotaExhaustedKey'],
-  ];
-  for (const [key, fixture] of fixtureKeys) if (key) map.set(key, `$${names[fixture]!.env[0]}`);
-  if (config.admin) map.set(config.admin.token, `$${names.emulatorState!.env[1]}`);
-  return map;
-}
+/** Every configured secret → its placeholder (the one map lives in fixtures.ts). */
+export const secretsOf = (config: Config): Map<string, string> => keyPlaceholders(config);
 
 function bearerToken(authorization: string | undefined): string | undefined {
   const match = authorization?.match(/(sk-\S+)/i) ?? authorization?.match(/^\s*\S+\s+(\S{6,})/);
