@@ -5,9 +5,7 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { deviations } from '../selftest/deviations.ts';
-import { progressLine, runMatrix, writeMutationReport } from '../selftest/matrix.ts';
-
-export const MATRIX_DEFAULTS = { seeds: 10, runs: 20 };
+import { MATRIX_DEFAULTS, progressLine, runMatrix, writeMutationReport } from '../selftest/matrix.ts';
 
 const HELP = `Usage: npm run mutation -- [--only NAME,NAME] [--seeds ${MATRIX_DEFAULTS.seeds}] [--runs ${MATRIX_DEFAULTS.runs}] [--width N] [--report-dir reports]
 

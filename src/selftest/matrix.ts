@@ -115,6 +115,8 @@ export interface Verdict {
   requests: number;
   exitCode: number | null;
   ms: number;
+  /** The end of the run's output when it could not be judged (no report, or exit 2). */
+  diagnostic?: string;
 }
 
 const ids = (rules: RuleResult[], verdict: RuleResult['verdict']) => rules.filter((r) => r.verdict === verdict).map((r) => r.id);
@@ -134,6 +136,7 @@ export function judge(d: Deviation, run: TargetRun, baseline: TargetRun): Verdic
   return {
     deviation: d.name, family: d.family, level: d.level, description: d.description, expected: d.caughtBy, caughtBy,
     unrelatedGateFailures: unrelated, killed, requests: run.report?.requests ?? 0, exitCode: run.exitCode, ms: run.ms,
+    ...(!run.report || run.exitCode === 2 ? { diagnostic: run.output.trim().split('\n').slice(-8).join('\n') } : {}),
   };
 }
 
@@ -150,6 +153,9 @@ export async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promis
 export interface SeedRun { seed: number; exitCode: number | null; failed: string[]; warned: string[]; skipped: string[] }
 
 export interface MatrixResult { verdicts: Verdict[]; seeds: SeedRun[]; killRate: number; gateKillRate: number; startedAt: string; finishedAt: string }
+
+/** Ten faithful seeds; 10 cases per property kill every deviation (the start-up of a run costs more than its cases). */
+export const MATRIX_DEFAULTS = { seeds: 10, runs: 10 };
 
 /** One finished run of the matrix, as it happens (for progress lines). */
 export type MatrixProgress = { done: number; total: number } & ({ verdict: Verdict } | { seed: SeedRun; ms: number });
@@ -204,7 +210,7 @@ export function progressLine(p: MatrixProgress): string {
   if ('verdict' in p) {
     const v = p.verdict;
     const why = v.killed ? `caught by ${v.caughtBy.join(', ')}` : `caught by [${v.caughtBy.join(', ')}] of [${v.expected.join(', ')}], unrelated [${v.unrelatedGateFailures.join(', ')}], exit ${v.exitCode}`;
-    return `${head} ${v.killed ? 'killed  ' : 'SURVIVED'} ${v.deviation} (${v.level}): ${why} · ${v.requests} requests · ${(v.ms / 1000).toFixed(1)} s`;
+    return `${head} ${v.killed ? 'killed  ' : 'SURVIVED'} ${v.deviation} (${v.level}): ${why} · ${v.requests} requests · ${(v.ms / 1000).toFixed(1)} s${v.diagnostic ? `\n${v.diagnostic.replace(/^/gm, '    ')}` : ''}`;
   }
   const s = p.seed;
   const clean = s.exitCode === 0 && !s.failed.length && !s.warned.length && !s.skipped.length;
