@@ -32,8 +32,12 @@ function cutBody(whole: string, bodyBytes: number, bodyEncoding: 'utf8' | 'base6
   return { body, bodyBytes, bodyEncoding, ...(body !== whole ? { fullBody: whole } : {}) };
 }
 
-function recordBody(body: string | Uint8Array | undefined, secrets: Secrets): RecordedBody {
+function recordBody(body: string | Uint8Array | undefined, secrets: Secrets, wholeBody: boolean): RecordedBody {
   if (body === undefined) return {};
+  if (!wholeBody) {
+    const { fullBody: _, ...rest } = recordBody(body, secrets, true);
+    return rest;
+  }
   if (typeof body === 'string') return cutBody(redactText(body, secrets), Buffer.byteLength(body), 'utf8');
   const bytes = Buffer.from(body);
   const asText = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
@@ -42,10 +46,11 @@ function recordBody(body: string | Uint8Array | undefined, secrets: Secrets): Re
   return exact ? cutBody(redactText(asText, secrets), bytes.length, 'utf8') : cutBody(bytes.toString('base64'), bytes.length, 'base64');
 }
 
-export function recordExchange(exchange: Exchange, secrets: Secrets): RecordedExchange {
+/** `wholeBody`: keep a cut request body whole too (for a failure's reproduction; not for observations). */
+export function recordExchange(exchange: Exchange, secrets: Secrets, opts: { wholeBody?: boolean } = {}): RecordedExchange {
   const { request, response } = exchange;
   return {
-    request: { method: request.method, url: redactText(request.url, secrets), headers: redactHeaders(request.headers, secrets), ...recordBody(request.body, secrets) },
+    request: { method: request.method, url: redactText(request.url, secrets), headers: redactHeaders(request.headers, secrets), ...recordBody(request.body, secrets, opts.wholeBody ?? true) },
     response: { status: response.status, headers: redactHeaders(response.headers, secrets), body: cut(redactText(response.bodyText, secrets)), truncated: response.truncated },
     durationMs: Math.round(exchange.durationMs),
   };

@@ -61,7 +61,7 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
     },
     observe(label, value, exchange) {
       const observation: Observation = { label, value: JSON.parse(redactJson(value ?? null)) };
-      if (exchange) observation.exchange = recordExchange(exchange, session.secrets);
+      if (exchange) observation.exchange = recordExchange(exchange, session.secrets, { wholeBody: false });
       result.observations.push(observation);
     },
     note(text) {

@@ -42,7 +42,9 @@ export interface WrittenReport { dir: string; files: string[]; /** whole request
 export function writeReport(report: ConformanceReport, dir: string, env: NodeJS.ProcessEnv = process.env, secrets: Secrets = new Map()): WrittenReport {
   const abs = resolve(dir);
   mkdirSync(abs, { recursive: true });
-  const bodies = saveCutBodies(report.rules.flatMap((r) => [...r.failures.map((f) => f.exchange), ...r.observations.map((o) => o.exchange)]), dir, secrets);
+  // Failures carry a reproduction, so their whole bodies are kept; an observation's is not.
+  for (const o of report.rules.flatMap((r) => r.observations)) delete o.exchange?.request.fullBody;
+  const bodies = saveCutBodies(report.rules.flatMap((r) => r.failures.map((f) => f.exchange)), dir, secrets);
   const markdown = renderMarkdown(report);
   const outputs: [string, string][] = [
     ['conformance.json', `${JSON.stringify(report, null, 2)}\n`],
