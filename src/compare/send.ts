@@ -37,6 +37,7 @@ export async function openSide(name: string, config: Config): Promise<Side> {
     const role = 'role' in item.auth ? item.auth.role : undefined;
     const fixtureKey = role && role !== 'pool' ? keyForFixture(config, role) : undefined;
     if (role && role !== 'pool' && !fixtureKey) return { skipped: `no key for ${role}` };
+    if (item.headersForAllowedIp && !config.ipRestrictedAllowedIp) return { skipped: 'no RUNBASE_IP_RESTRICTED_ALLOWED_IP' };
     const path = item.path.replace('{otherAccountRun}', encodeURIComponent(config.otherAccountRunId ?? ''));
     const build = (key: string | undefined): HttpRequest => {
       const headers: Record<string, string> = {};
@@ -46,7 +47,7 @@ export async function openSide(name: string, config: Config): Promise<Side> {
       else if ('role' in a) headers.authorization = `${scheme} ${key}`;
       const type = item.contentType === undefined ? (item.body === undefined ? null : 'application/json') : item.contentType;
       if (type !== null) headers['content-type'] = type;
-      Object.assign(headers, item.headers);
+      Object.assign(headers, item.headers, item.headersForAllowedIp?.(config.ipRestrictedAllowedIp!));
       return { method: item.method, url: apiRoot + path, headers, ...(item.body === undefined ? {} : { body: item.body }) };
     };
     if (item.burst) {
