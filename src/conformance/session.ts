@@ -4,8 +4,9 @@
 import { inject } from 'vitest';
 import type { Config } from '../config.ts';
 import { createClient, type Client } from '../http/client.ts';
-import { createScheduler, type Scheduler } from '../http/scheduler.ts';
-import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
+import type { Scheduler } from '../http/scheduler.ts';
+import type { Clock } from '../http/clock.ts';
+import { pacingFor } from '../http/pacing.ts';
 import { contract } from '../contract/index.ts';
 import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
 import type { Secrets } from './redact.ts';
@@ -95,16 +96,6 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   if (config.target.kind !== 'remote') throw new Error('the global setup must resolve the target to a URL');
   const apiRoot = config.target.apiRoot;
   const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
-  let clock: Clock;
-  if (config.clock === 'virtual' && config.admin) {
-    const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
-    await virtual.sync();
-    // An emulator's frozen clock may still hold an earlier run's budgets: start on a fresh window.
-    await virtual.sleep(contract.limits.rateLimit.windowSeconds * 1000 + 1000);
-    clock = virtual;
-  } else {
-    clock = realClock();
-  }
   const secrets = secretsOf(config);
   const poolIndex = new Map(config.keys.pool.map((k, i) => [k, i] as const));
   const labelOf = (key: string): string => {
@@ -113,8 +104,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     if (i !== undefined) return `key#${i + 1}`;
     return secrets.get(key)?.replace(/^\$RUNBASE_/, 'fixture:').toLowerCase() ?? 'generated-key';
   };
-  // Against a real clock, a margin past each window covers latency and clock skew.
-  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: config.clock === 'virtual' ? 0 : 250 });
+  const { clock, scheduler } = await pacingFor(config, { labelOf });
   // A literal header that carries a known key may be counted against that key by the target.
   const knownKeys = [...secrets.keys()].sort((a, b) => b.length - a.length);
   const paceKeyOfHeader = (value: string | null): string => (value && knownKeys.find((k) => value.includes(k))) || ANONYMOUS;
