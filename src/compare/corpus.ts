@@ -8,6 +8,7 @@ import {
   wrongSchemeAuthorization, noSkPrefixAuthorization, schemeCaseVariant, unknownRunId, multiFaultRequest, modelCaseVariant,
   spoofedForwardingHeaders, validInput,
 } from '../generators/index.ts';
+import { documentedErrorRequests } from '../conformance/documented-errors.ts';
 
 /** Whose key goes in Authorization: a fixture role, none, or a literal header built around a role's key. */
 export type Role = 'pool' | 'disabledKey' | 'expiredKey' | 'lowBalanceKey' | 'spentKey' | 'ipRestrictedKey' | 'quotaExhaustedKey' | 'otherAccountKey';
@@ -60,10 +61,15 @@ export function buildCorpus(seed: number, perFamily: number): CorpusItem[] {
   for (const h of sample(noSkPrefixAuthorization(), perFamily, 9)) get('auth', absent, { header: h });
   for (const v of sample(schemeCaseVariant(KEY), perFamily, 10)) get('auth', absent, { template: v.header, role: 'pool' });
   get('auth', absent, { header: `${contract.limits.keys.scheme} ${contract.limits.keys.prefix}comparenobodyhasthiskey` });
-  for (const role of ['disabledKey', 'expiredKey'] as const) get('auth', absent, { role });
 
-  post('money-access', valid, { role: 'lowBalanceKey' });
-  for (const role of ['spentKey', 'ipRestrictedKey', 'quotaExhaustedKey'] as const) get('money-access', absent, { role });
+  // One request per documented error, from the table the envelope rules and the pact use.
+  for (const p of documentedErrorRequests(model.id)) {
+    const auth: AuthSpec = p.header !== undefined ? { header: p.header } : p.fixture === null ? { none: true } : { role: p.fixture === 'apiKeys' ? 'pool' : p.fixture };
+    if (p.endpoint === 'createRun') post('documented', p.body ?? '', auth, { billable: p.billable });
+    else get('documented', absent, auth);
+  }
+  // A key at its spend cap reading a run: what the docs leave open (SPEND-LIMIT-GET).
+  get('money-access', absent, { role: 'spentKey' });
   // Each side is sent forwarding headers naming the address its own whitelist allows; the same seed
   // gives both sides the same header shapes.
   for (let i = 0; i < 3; i++) get('money-access', absent, { role: 'ipRestrictedKey' }, { headersForAllowedIp: (ip) => sample(spoofedForwardingHeaders(ip), 3, 11)[i]! });
