@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { contract } from './contract/index.ts';
+import { KEY_FIXTURES } from './conformance/fixtures.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -194,11 +195,7 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
   if (url && pool.length === 0) throw new ConfigError(`${poolName} is required when RUNBASE_URL is set (one or more keys, comma-separated)`);
 
   const keys: Config['keys'] = { pool };
-  const optional: [keyof Omit<Config['keys'], 'pool'>, string][] = [
-    ['otherAccount', 'otherAccountKey'], ['disabled', 'disabledKey'], ['expired', 'expiredKey'], ['lowBalance', 'lowBalanceKey'],
-    ['spent', 'spentKey'], ['ipRestricted', 'ipRestrictedKey'], ['quotaExhausted', 'quotaExhaustedKey'],
-  ];
-  for (const [field, fixture] of optional) {
+  for (const [fixture, field] of Object.entries(KEY_FIXTURES)) {
     const value = key(env, envName(fixture));
     if (value) keys[field] = value;
   }

@@ -1,37 +1,33 @@
 // The envelope rules judge every error answer of the run (they run last: src/runner/sequencer.ts),
 // plus one probe of each documented error this target's fixtures can reach, so they also stand alone.
 import { describe } from 'vitest';
-import { contract, type FaultName } from '../src/contract/index.ts';
+import type { FaultName } from '../src/contract/index.ts';
 import { rule, configuredModel, type RuleRun } from '../src/conformance/rule.ts';
 import { absentRunId, createRun, readRun } from '../src/conformance/requests.ts';
-import type { LoggedExchange, RequestSpec } from '../src/conformance/session.ts';
+import type { Auth, LoggedExchange, RequestSpec } from '../src/conformance/session.ts';
+import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
+import { keyForFixture } from '../src/conformance/fixtures.ts';
 import { documentedSurface, judgeLog } from '../src/conformance/aggregate.ts';
 import { envelopeChecks, extraEnvelopeFields, hasDocumentedErrorStatus } from '../src/oracles/envelope.ts';
 import { noSecretEcho } from '../src/oracles/secrets.ts';
 
-/** One request per documented error that needs no billable create; fixture keys where configured. */
+/** One request per documented error (src/conformance/documented-errors.ts) this target's fixtures reach. */
 function probes(r: RuleRun): { fault: FaultName; spec: RequestSpec }[] {
-  const { keys } = r.session.config;
-  const model = configuredModel(r.session);
-  const valid = { model: model.id, input: { prompt: 'a lighthouse at dusk' } };
-  const get = (key: string) => readRun(absentRunId(r.rule.id), { kind: 'key', key });
-  const list: ({ fault: FaultName; spec: RequestSpec } | undefined)[] = [
-    { fault: 'notJson', spec: createRun('{"model": ') },
-    { fault: 'modelMissing', spec: createRun({ input: valid.input }) },
-    { fault: 'inputMissing', spec: createRun({ model: model.id }) },
-    { fault: 'unknownModel', spec: createRun({ model: `${model.id}-does-not-exist`, input: valid.input }) },
-    { fault: 'schemaViolation', spec: createRun({ model: model.id, input: {} }) },
-    { fault: 'noAuth', spec: readRun(absentRunId(r.rule.id), { kind: 'header', value: null }) },
-    { fault: 'unknownKey', spec: readRun(absentRunId(r.rule.id), { kind: 'header', value: `${contract.limits.keys.scheme} ${contract.limits.keys.prefix}conformanceprobe0000000000` }) },
-    { fault: 'unknownRun', spec: readRun(absentRunId(r.rule.id)) },
-    keys.disabled ? { fault: 'disabledKey', spec: get(keys.disabled) } : undefined,
-    keys.expired ? { fault: 'expiredKey', spec: get(keys.expired) } : undefined,
-    keys.lowBalance ? { fault: 'lowBalance', spec: createRun(valid, { kind: 'key', key: keys.lowBalance }) } : undefined,
-    keys.ipRestricted ? { fault: 'ipNotAllowed', spec: get(keys.ipRestricted) } : undefined,
-    keys.quotaExhausted ? { fault: 'quotaExhausted', spec: get(keys.quotaExhausted) } : undefined,
-    keys.spent && r.session.config.allowBillable ? { fault: 'spendReached', spec: createRun(valid, { kind: 'key', key: keys.spent }) } : undefined,
-  ];
-  return list.filter((p) => p !== undefined);
+  const { config } = r.session;
+  return documentedErrorRequests(configuredModel(r.session).id).flatMap((p) => {
+    if (p.billable && !config.allowBillable) return [];
+    let auth: Auth;
+    if (p.header !== undefined) auth = { kind: 'header', value: p.header };
+    else if (p.fixture === null) auth = { kind: 'header', value: null };
+    else if (p.fixture === 'apiKeys') auth = { kind: 'pool' };
+    else {
+      const key = keyForFixture(config, p.fixture);
+      if (!key) return [];
+      auth = { kind: 'key', key };
+    }
+    const spec = p.endpoint === 'createRun' ? createRun(p.body, auth) : readRun(absentRunId(r.rule.id), auth);
+    return [{ fault: p.fault, spec }];
+  });
 }
 
 /** A throttled probe is counted as inconclusive; the rule still judges every exchange of the log. */

@@ -7,21 +7,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator, provisionFixtures, faithfulSteps, type RunningEmulator } from '../src/emulator/index.ts';
+import { deviationByName } from '../src/selftest/deviations.ts';
 import { cleanEnv, repoRoot } from './helpers.ts';
 
 const running: RunningEmulator[] = [];
 afterAll(async () => { for (const e of running) await e.close(); });
 
-async function envFile(opts: Parameters<typeof startEmulator>[0]): Promise<string> {
+async function envFile(opts: Parameters<typeof startEmulator>[0], name = '.env', adjust?: (e: RunningEmulator, env: Record<string, string>) => void): Promise<string> {
   const emulator = await startEmulator({ clock: 'virtual', ...opts });
   running.push(emulator);
   const env = { ...provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken }), RUNBASE_CLOCK: 'virtual' };
-  const file = join(mkdtempSync(join(tmpdir(), 'runbase-compare-')), '.env');
+  adjust?.(emulator, env);
+  const file = join(mkdtempSync(join(tmpdir(), 'runbase-compare-')), name);
   writeFileSync(file, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
   return file;
 }
 
-interface CompareRun { code: number | null; output: string; report: { fidelity: number; byFamily: Record<string, { fidelity: number }>; differences: { family: string; differences: { aspect: string }[] }[] } | undefined }
+interface CompareRun {
+  code: number | null; output: string; md: string;
+  report: { fidelity: number; baseName: string; candidateName: string; byFamily: Record<string, { fidelity: number }>; differences: { id: string; family: string; request: string; faults?: string[]; curl: string; differences: { aspect: string }[] }[]; fingerprint: { request: string }[] } | undefined;
+}
 
 function compare(base: string, candidate: string, extra: string[] = []): Promise<CompareRun> {
   const dir = mkdtempSync(join(tmpdir(), 'runbase-compare-report-'));
@@ -34,7 +39,7 @@ function compare(base: string, candidate: string, extra: string[] = []): Promise
       let report;
       try { report = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8')); } catch { report = undefined; }
       for (const f of ['compare.md', 'compare.html']) if (report) expect(readFileSync(join(dir, f), 'utf8').length).toBeGreaterThan(100);
-      resolve({ code, output, report });
+      resolve({ code, output, report, md: report ? readFileSync(join(dir, 'compare.md'), 'utf8') : '' });
     });
   });
 }
@@ -50,11 +55,36 @@ describe('npm run compare', () => {
     expect(run.report!.differences).toEqual([]);
   });
 
-  it('finds another fault precedence in the precedence family only', async () => {
-    const run = await compare(await envFile({}), await envFile({ precedence: BODY_FIRST }));
+  it('finds another fault precedence in the precedence family only, naming the targets, the paths and the combined faults', async () => {
+    const run = await compare(await envFile({}, '.env.production'), await envFile({ precedence: BODY_FIRST }, '.env.emulator'));
     expect(run.code, run.output).toBe(1);
     expect(families(run)).toEqual(['precedence']);
     expect(run.report!.byFamily.malformed!.fidelity).toBe(1);
+    // Named after the settings files, not "Emulator vs production" whatever the targets.
+    expect(run.report).toMatchObject({ baseName: 'production', candidateName: 'emulator' });
+    expect(run.md).toMatch(/^# production vs emulator/);
+    for (const d of run.report!.differences) {
+      expect(d.faults!.length, d.id).toBeGreaterThanOrEqual(2);
+      expect(d.request).toContain(`POST /runs (faults: ${d.faults!.join(' + ')})`);
+      expect(run.output).toContain(`≠ ${d.request}`);
+      expect(d.curl).toMatch(/'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/runs'/);
+    }
+    expect(run.md).toContain('## Fingerprint');
+    expect(run.report!.fingerprint.length).toBeGreaterThan(20);
+    expect(run.md).toContain('set -a; . ');
+  });
+
+  it('sends each side forwarding headers with its own RUNBASE_IP_RESTRICTED_ALLOWED_IP', async () => {
+    // The candidate trusts X-Forwarded-For, and its IP-restricted key allows another address than the
+    // base's: only headers naming the candidate's own address get through it.
+    const ownIp = (e: RunningEmulator, env: Record<string, string>) => {
+      const account = e.state.createAccount({ balanceMicroUsd: 1_000_000 });
+      env.RUNBASE_IP_RESTRICTED_KEY = e.state.createKey(account.id, { ipWhitelist: ['198.51.100.9'] }).key;
+      env.RUNBASE_IP_RESTRICTED_ALLOWED_IP = '198.51.100.9';
+    };
+    const run = await compare(await envFile({}), await envFile({ steps: deviationByName('forwarded-for-honoured').steps() }, '.env', ownIp));
+    expect(run.code, run.output).toBe(1);
+    expect(families(run)).toContain('money-access');
   });
 
   it('finds another unknown-route answer in the routes family only', async () => {

@@ -1,6 +1,7 @@
 // `npm run compare -- --base-env .env.production --candidate-env .env.emulator`: the same seeded corpus
 // to two targets, every judged aspect compared, fidelity scored. Exit 0 at or above the threshold,
 // 1 below it, 2 on a configuration or target error.
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { TargetError } from '../http/types.ts';
@@ -9,13 +10,24 @@ import { buildCorpus } from '../compare/corpus.ts';
 import { compareContract } from '../compare/aspects.ts';
 import { openSide } from '../compare/send.ts';
 import { compareTargets } from '../compare/compare.ts';
-import { writeCompareReport } from '../compare/report.ts';
+import { describeItem, writeCompareReport } from '../compare/report.ts';
 
-const HELP = `Usage: npm run compare -- --base-env FILE --candidate-env FILE [--threshold 100] [--seed N] [--per-family N] [--report-dir reports]
+const HELP = `Usage: runbase-compare --base-env FILE --candidate-env FILE [--base-name NAME] [--candidate-name NAME]
+                       [--threshold 100] [--seed N] [--per-family N] [--report-dir reports]
+(in a clone: npm run compare -- …)
 
 Each file holds one target's settings as the suite reads them (RUNBASE_URL, RUNBASE_API_KEY, fixture
-keys with the same names on both sides). The base is the reference (production); the candidate is
-compared with it (an emulator).`;
+keys with the same names on both sides). The base is the reference (e.g. production); the candidate is
+compared with it (e.g. an emulator). The report calls them by --base-name/--candidate-name, else by
+their files' names (.env.production → production).
+
+Exit 0: fidelity at or above the threshold; 1: below it; 2: configuration or target error.`;
+
+/** A side's name from its settings file: .env.production → production, staging.env → staging. */
+function nameOfEnvFile(file: string): string {
+  const name = basename(file).replace(/^\.env\.?/, '').replace(/\.env$/, '');
+  return name || basename(file);
+}
 
 /** One side's configuration: its file, plus the shared run settings of the environment. */
 function sideConfig(file: string): Config {
@@ -26,7 +38,7 @@ function sideConfig(file: string): Config {
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { 'base-env': { type: 'string' }, 'candidate-env': { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' }, 'per-family': { type: 'string' }, 'report-dir': { type: 'string' }, help: { type: 'boolean' } } }).values;
+    args = parseArgs({ options: { 'base-env': { type: 'string' }, 'candidate-env': { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' }, 'per-family': { type: 'string' }, 'report-dir': { type: 'string' }, 'base-name': { type: 'string' }, 'candidate-name': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -57,11 +69,14 @@ async function main(): Promise<number> {
   try {
     const result = await compareTargets(b, c, buildCorpus(seed, perFamily), { threshold });
     const exitCode = result.fidelity >= threshold ? 0 : 1;
-    const files = writeCompareReport(result, { base: b.apiRoot, candidate: c.apiRoot, seed, exitCode, startedAt, finishedAt: new Date().toISOString() }, args['report-dir'] ?? base.reportDir, secrets);
+    const names = { baseName: args['base-name'] ?? nameOfEnvFile(args['base-env']), candidateName: args['candidate-name'] ?? nameOfEnvFile(args['candidate-env']) };
+    if (names.baseName === names.candidateName) names.candidateName = `${names.candidateName} (candidate)`;
+    const files = writeCompareReport(result, { base: b.apiRoot, candidate: c.apiRoot, ...names, baseEnvFile: args['base-env'], seed, exitCode, startedAt, finishedAt: new Date().toISOString() }, args['report-dir'] ?? base.reportDir, secrets);
     const diffs = result.items.filter((i) => i.differences.length);
     console.log(`fidelity ${(result.fidelity * 100).toFixed(1)}% (threshold ${(threshold * 100).toFixed(1)}%), ${diffs.length} request(s) differ; ${result.skipped} skipped; ${result.noise.length} noisy`);
     for (const [family, s] of Object.entries(result.byFamily)) console.log(`  ${family.padEnd(14)} ${(s.fidelity * 100).toFixed(1).padStart(5)}%  (${s.matching}/${s.items})`);
-    for (const i of diffs.slice(0, 20)) console.log(`  ≠ ${i.id}: ${i.differences.map((d) => `${d.aspect} ${d.base} → ${d.candidate}`).join('; ')}`);
+    for (const i of diffs.slice(0, 20)) console.log(`  ≠ ${describeItem(i)}: ${i.differences.map((d) => `${d.aspect} ${d.base} → ${d.candidate}`).join('; ')}`);
+    if (diffs.length > 20) console.log(`  … and ${diffs.length - 20} more in the report`);
     console.log(`reports: ${files.join(', ')}`);
     return exitCode;
   } catch (error) {

@@ -2,7 +2,7 @@
 // target error. Configuration (and the report directory) is validated and a remote target is
 // probed (src/cli/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
 import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
@@ -39,7 +39,25 @@ async function publishToBroker(config: Config): Promise<number> {
 
 const MEANING: Record<number, string> = { 0: 'the target conforms', 1: 'the target breaks the contract', 2: 'configuration or target error' };
 
+/** The package's own directory: its vitest config and suites, wherever it is installed or run from. */
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+const HELP = `Usage: runbase-conformance [SUITE …]   (in a clone: npm test [-- SUITE …])
+
+SUITE filters the suite files by name (auth, limits, …); none runs them all.
+
+Runs the Runbase conformance suite against RUNBASE_URL, or against the embedded reference emulator when
+RUNBASE_URL is unset. Settings come from the environment or a .env file in the current directory
+(RUNBASE_ENV_FILE names another); reports go to ./reports (RUNBASE_REPORT_DIR). Every variable is
+described in .env.example and the README.
+
+Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.`;
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return EXIT.conforms;
+  }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
   try {
@@ -68,7 +86,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   for (const k of Object.keys(brokerEnv)) delete process.env[k];
   const reporter = new ConformanceReporter();
   try {
-    const vitest = await startVitest('test', argv, { project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     await vitest.close();
   } catch (error) {
     console.error(`error: the run could not start: ${(error as Error).message}`);

@@ -2,12 +2,13 @@
 // suite's own generators, plus the probes of the observe rules (precedence, routes, methods, sizes,
 // content types, auth variants). Requests name key roles, not keys: each side fills in its own.
 import fc from 'fast-check';
-import { contract } from '../contract/index.ts';
+import { contract, type FaultName } from '../contract/index.ts';
 import {
   malformedJsonBody, missingModelBody, missingInputBody, unknownModelBody, invalidInputBody, notObjectBody,
   wrongSchemeAuthorization, noSkPrefixAuthorization, schemeCaseVariant, unknownRunId, multiFaultRequest, modelCaseVariant,
   spoofedForwardingHeaders, validInput,
 } from '../generators/index.ts';
+import { documentedErrorRequests } from '../conformance/documented-errors.ts';
 
 /** Whose key goes in Authorization: a fixture role, none, or a literal header built around a role's key. */
 export type Role = 'pool' | 'disabledKey' | 'expiredKey' | 'lowBalanceKey' | 'spentKey' | 'ipRestrictedKey' | 'quotaExhaustedKey' | 'otherAccountKey';
@@ -26,6 +27,10 @@ export interface CorpusItem {
   billable?: boolean;
   /** Send this many times at once on an idle key of its own; the last answer is compared (429 headers). */
   burst?: number;
+  /** The faults the request combines (precedence items): which error wins is what differs. */
+  faults?: FaultName[];
+  /** Headers built around each side's own RUNBASE_IP_RESTRICTED_ALLOWED_IP (the item skips without it). */
+  headersForAllowedIp?: (allowedIp: string) => Record<string, string>;
 }
 
 const KEY = '{key}';
@@ -56,19 +61,26 @@ export function buildCorpus(seed: number, perFamily: number): CorpusItem[] {
   for (const h of sample(noSkPrefixAuthorization(), perFamily, 9)) get('auth', absent, { header: h });
   for (const v of sample(schemeCaseVariant(KEY), perFamily, 10)) get('auth', absent, { template: v.header, role: 'pool' });
   get('auth', absent, { header: `${contract.limits.keys.scheme} ${contract.limits.keys.prefix}comparenobodyhasthiskey` });
-  for (const role of ['disabledKey', 'expiredKey'] as const) get('auth', absent, { role });
 
-  post('money-access', valid, { role: 'lowBalanceKey' });
-  for (const role of ['spentKey', 'ipRestrictedKey', 'quotaExhaustedKey'] as const) get('money-access', absent, { role });
-  for (const h of sample(spoofedForwardingHeaders('203.0.113.7'), 3, 11)) get('money-access', absent, { role: 'ipRestrictedKey' }, { headers: h });
+  // One request per documented error, from the table the envelope rules and the pact use.
+  for (const p of documentedErrorRequests(model.id)) {
+    const auth: AuthSpec = p.header !== undefined ? { header: p.header } : p.fixture === null ? { none: true } : { role: p.fixture === 'apiKeys' ? 'pool' : p.fixture };
+    if (p.endpoint === 'createRun') post('documented', p.body ?? '', auth, { billable: p.billable });
+    else get('documented', absent, auth);
+  }
+  // A key at its spend cap reading a run: what the docs leave open (SPEND-LIMIT-GET).
+  get('money-access', absent, { role: 'spentKey' });
+  // Each side is sent forwarding headers naming the address its own whitelist allows; the same seed
+  // gives both sides the same header shapes.
+  for (let i = 0; i < 3; i++) get('money-access', absent, { role: 'ipRestrictedKey' }, { headersForAllowedIp: (ip) => sample(spoofedForwardingHeaders(ip), 3, 11)[i]! });
 
   for (const id of sample(unknownRunId(), perFamily, 12)) get('runs', `${runs()}/${encodeURIComponent(id)}`);
   get('runs', `${runs()}/{otherAccountRun}`);
 
-  for (const p of sample(multiFaultRequest(models, []), perFamily, 13)) post('precedence', p.body ?? '', p.authorization === null || p.authorization === undefined ? { none: true } : { header: p.authorization });
-  post('precedence', '{"model": ', { role: 'disabledKey' });
-  post('precedence', '{"model": ', { role: 'ipRestrictedKey' });
-  post('precedence', JSON.stringify({ model: model.id, input: {} }), { role: 'quotaExhaustedKey' });
+  for (const p of sample(multiFaultRequest(models, []), perFamily, 13)) post('precedence', p.body ?? '', p.authorization === null || p.authorization === undefined ? { none: true } : { header: p.authorization }, { faults: p.faults });
+  post('precedence', '{"model": ', { role: 'disabledKey' }, { faults: ['notJson', 'disabledKey'] });
+  post('precedence', '{"model": ', { role: 'ipRestrictedKey' }, { faults: ['notJson', 'ipNotAllowed'] });
+  post('precedence', JSON.stringify({ model: model.id, input: {} }), { role: 'quotaExhaustedKey' }, { faults: ['schemaViolation', 'quotaExhausted'] });
 
   for (const path of ['/', '/run', '/models', `${runs()}/x/y`, runs().toUpperCase()]) get('routes', path, { role: 'pool' });
   for (const method of ['PUT', 'DELETE', 'PATCH']) items.push({ family: 'methods', method, path: runs(), auth: { role: 'pool' }, body: '{}' });

@@ -2,8 +2,7 @@
 import { contract } from '../contract/index.ts';
 import type { Config } from '../config.ts';
 import { createClient } from '../http/client.ts';
-import { createScheduler } from '../http/scheduler.ts';
-import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
+import { pacingFor } from '../http/pacing.ts';
 import type { Exchange, HttpRequest } from '../http/types.ts';
 import type { CorpusItem } from './corpus.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';
@@ -19,16 +18,8 @@ export interface Side {
 export async function openSide(name: string, config: Config): Promise<Side> {
   if (config.target.kind !== 'remote') throw new Error(`${name}: RUNBASE_URL is required`);
   const apiRoot = config.target.apiRoot;
-  let clock: Clock = realClock();
-  if (config.clock === 'virtual' && config.admin) {
-    const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
-    await virtual.sync();
-    // An emulator's frozen clock may still hold an earlier run's budgets: start on a fresh window.
-    await virtual.sleep(contract.limits.rateLimit.windowSeconds * 1000 + 1000);
-    clock = virtual;
-  }
+  const { scheduler } = await pacingFor(config);
   const client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
-  const scheduler = createScheduler({ clock, pool: config.keys.pool, marginMs: config.clock === 'virtual' ? 0 : 250 });
   const scheme = contract.limits.keys.scheme;
 
   async function send(item: CorpusItem): Promise<Exchange | { skipped: string }> {
@@ -37,6 +28,7 @@ export async function openSide(name: string, config: Config): Promise<Side> {
     const role = 'role' in item.auth ? item.auth.role : undefined;
     const fixtureKey = role && role !== 'pool' ? keyForFixture(config, role) : undefined;
     if (role && role !== 'pool' && !fixtureKey) return { skipped: `no key for ${role}` };
+    if (item.headersForAllowedIp && !config.ipRestrictedAllowedIp) return { skipped: 'no RUNBASE_IP_RESTRICTED_ALLOWED_IP' };
     const path = item.path.replace('{otherAccountRun}', encodeURIComponent(config.otherAccountRunId ?? ''));
     const build = (key: string | undefined): HttpRequest => {
       const headers: Record<string, string> = {};
@@ -46,7 +38,7 @@ export async function openSide(name: string, config: Config): Promise<Side> {
       else if ('role' in a) headers.authorization = `${scheme} ${key}`;
       const type = item.contentType === undefined ? (item.body === undefined ? null : 'application/json') : item.contentType;
       if (type !== null) headers['content-type'] = type;
-      Object.assign(headers, item.headers);
+      Object.assign(headers, item.headers, item.headersForAllowedIp?.(config.ipRestrictedAllowedIp!));
       return { method: item.method, url: apiRoot + path, headers, ...(item.body === undefined ? {} : { body: item.body }) };
     };
     if (item.burst) {

@@ -71,22 +71,33 @@ function cut(text: string): string {
   return text.length > MAX_RECORDED_BODY ? `${text.slice(0, MAX_RECORDED_BODY)}… [${text.length - MAX_RECORDED_BODY} more characters]` : text;
 }
 
-function recordBody(body: string | Uint8Array | undefined, secrets: Secrets): Pick<RecordedExchange['request'], 'body' | 'bodyBytes' | 'bodyEncoding'> {
+type RecordedBody = Pick<RecordedExchange['request'], 'body' | 'bodyBytes' | 'bodyEncoding' | 'fullBody'>;
+
+/** A body as recorded: cut for the report, and whole in `fullBody` when cut (saved to a file later). */
+function cutBody(whole: string, bodyBytes: number, bodyEncoding: 'utf8' | 'base64'): RecordedBody {
+  const body = cut(whole);
+  return { body, bodyBytes, bodyEncoding, ...(body !== whole ? { fullBody: whole } : {}) };
+}
+
+function recordBody(body: string | Uint8Array | undefined, secrets: Secrets, wholeBody: boolean): RecordedBody {
   if (body === undefined) return {};
-  if (typeof body === 'string') return { body: cut(redactText(body, secrets)), bodyBytes: Buffer.byteLength(body), bodyEncoding: 'utf8' };
+  if (!wholeBody) {
+    const { fullBody: _, ...rest } = recordBody(body, secrets, true);
+    return rest;
+  }
+  if (typeof body === 'string') return cutBody(redactText(body, secrets), Buffer.byteLength(body), 'utf8');
   const bytes = Buffer.from(body);
   const asText = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // Bytes that are not UTF-8 are kept exactly (base64), so the curl reproduction sends the same bytes.
   const exact = Buffer.from(asText, 'utf8').equals(bytes);
-  return exact
-    ? { body: cut(redactText(asText, secrets)), bodyBytes: bytes.length, bodyEncoding: 'utf8' }
-    : { body: bytes.length > MAX_RECORDED_BODY ? cut(bytes.toString('base64')) : bytes.toString('base64'), bodyBytes: bytes.length, bodyEncoding: 'base64' };
+  return exact ? cutBody(redactText(asText, secrets), bytes.length, 'utf8') : cutBody(bytes.toString('base64'), bytes.length, 'base64');
 }
 
-export function recordExchange(exchange: Exchange, secrets: Secrets): RecordedExchange {
+/** `wholeBody`: keep a cut request body whole too (for a failure's reproduction; not for observations). */
+export function recordExchange(exchange: Exchange, secrets: Secrets, opts: { wholeBody?: boolean } = {}): RecordedExchange {
   const { request, response } = exchange;
   return {
-    request: { method: request.method, url: redactText(request.url, secrets), headers: redactHeaders(request.headers, secrets), ...recordBody(request.body, secrets) },
+    request: { method: request.method, url: redactText(request.url, secrets), headers: redactHeaders(request.headers, secrets), ...recordBody(request.body, secrets, opts.wholeBody ?? true) },
     response: { status: response.status, headers: redactHeaders(response.headers, secrets), body: cut(redactText(response.bodyText, secrets)), truncated: response.truncated },
     durationMs: Math.round(exchange.durationMs),
   };

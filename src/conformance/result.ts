@@ -5,7 +5,15 @@ import type { Level } from '../contract/index.ts';
 export type Verdict = 'passed' | 'failed' | 'warned' | 'skipped' | 'observed';
 
 export interface RecordedExchange {
-  request: { method: string; url: string; headers: Record<string, string>; body?: string; bodyBytes?: number; bodyEncoding?: 'utf8' | 'base64' };
+  request: {
+    method: string; url: string; headers: Record<string, string>; body?: string; bodyBytes?: number; bodyEncoding?: 'utf8' | 'base64';
+    /** The whole (redacted) body when `body` was cut; the report writer moves it to `bodyFile`. */
+    fullBody?: string;
+    /** Where the whole body was saved (under the report directory) when `body` was cut. */
+    bodyFile?: string;
+    /** The key placeholders inside that file (the curl puts their values back). */
+    bodyFileVars?: string[];
+  };
   response: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
   durationMs: number;
 }

@@ -94,7 +94,7 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
     },
     observe(label, value, exchange) {
       const observation: Observation = { label, value: JSON.parse(redactJson(value ?? null)) };
-      if (exchange) observation.exchange = recordExchange(exchange, session.secrets);
+      if (exchange) observation.exchange = recordExchange(exchange, session.secrets, { wholeBody: false });
       result.observations.push(observation);
     },
     note(text) {
@@ -189,8 +189,10 @@ export function formatFailures(result: RuleResult): string {
     if (f.counterexample) lines.push(`    minimal case: ${f.counterexample.slice(0, 400)}${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}`);
     if (f.exchange) {
       const { request: q, response: s } = f.exchange;
-      lines.push(`    request:  ${q.method} ${q.url}${q.headers.authorization !== undefined ? ` (Authorization: ${q.headers.authorization})` : ' (no Authorization)'}`);
-      if (q.body !== undefined) lines.push(`              body${q.bodyEncoding === 'base64' ? ' (base64)' : ''}: ${q.body.slice(0, 300)}`);
+      // Every header the suite generated (X-Forwarded-For, Content-Type, …), not Authorization alone.
+      lines.push(`    request:  ${q.method} ${q.url}${q.headers.authorization === undefined ? ' (no Authorization)' : ''}`);
+      for (const [name, value] of Object.entries(q.headers)) lines.push(`              ${name}: ${value}`);
+      if (q.body !== undefined) lines.push(`              body${q.bodyEncoding === 'base64' ? ' (base64)' : ''} (${q.bodyBytes ?? q.body.length} bytes${q.bodyFile ? `, whole in ${q.bodyFile}` : ''}): ${q.body.slice(0, 300)}`);
       lines.push(`    response: ${s.status} ${s.body.slice(0, 300)}`);
     }
   }

@@ -4,13 +4,15 @@
 import { inject } from 'vitest';
 import type { Config } from '../config.ts';
 import { createClient, type Client } from '../http/client.ts';
-import { createScheduler, Throttled, type Scheduler } from '../http/scheduler.ts';
-import { realClock, virtualClockOverHttp, type Clock } from '../http/clock.ts';
+import { Throttled, type Scheduler } from '../http/scheduler.ts';
+import type { Clock } from '../http/clock.ts';
+import { pacingFor } from '../http/pacing.ts';
 import { contract } from '../contract/index.ts';
 import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
 import type { Secrets } from './redact.ts';
 import { describeAnswer, isRateLimited } from '../oracles/error-answer.ts';
 import { admissionExpected } from '../oracles/rate-window.ts';
+import { keyPlaceholders } from './fixtures.ts';
 
 /** What the global setup hands to the workers. */
 export interface ProvidedTarget {
@@ -82,19 +84,8 @@ export class Inconclusive extends Error {
 
 const ANONYMOUS = 'anonymous';
 
-export function secretsOf(config: Config): Map<string, string> {
-  const map = new Map<string, string>();
-  const names = contract.fixtures;
-  config.keys.pool.forEach((key, i) => map.set(key, i === 0 ? `$${names.apiKeys!.env[0]}` : `$${names.apiKeys!.env[0]}_${i + 1}`));
-  const fixtureKeys: [string | undefined, string][] = [
-    [config.keys.otherAccount, 'otherAccountKey'], [config.keys.disabled, 'disabledKey'], [config.keys.expired, 'expiredKey'],
-    [config.keys.lowBalance, 'lowBalanceKey'], [config.keys.spent, 'spentKey'], [config.keys.ipRestricted, 'ipRestrictedKey'],
-    [config.keys.quotaExhausted, 'quotaExhaustedKey'],
-  ];
-  for (const [key, fixture] of fixtureKeys) if (key) map.set(key, `$${names[fixture]!.env[0]}`);
-  if (config.admin) map.set(config.admin.token, `$${names.emulatorState!.env[1]}`);
-  return map;
-}
+/** Every configured secret → its placeholder (the one map lives in fixtures.ts). */
+export const secretsOf = (config: Config): Map<string, string> => keyPlaceholders(config);
 
 function bearerToken(authorization: string | undefined): string | undefined {
   const match = authorization?.match(/(sk-\S+)/i) ?? authorization?.match(/^\s*\S+\s+(\S{6,})/);
@@ -106,16 +97,6 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   if (config.target.kind !== 'remote') throw new Error('the global setup must resolve the target to a URL');
   const apiRoot = config.target.apiRoot;
   const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024 });
-  let clock: Clock;
-  if (config.clock === 'virtual' && config.admin) {
-    const virtual = virtualClockOverHttp(config.admin.url, config.admin.token);
-    await virtual.sync();
-    // An emulator's frozen clock may still hold an earlier run's budgets: start on a fresh window.
-    await virtual.sleep(contract.limits.rateLimit.windowSeconds * 1000 + 1000);
-    clock = virtual;
-  } else {
-    clock = realClock();
-  }
   const secrets = secretsOf(config);
   const poolIndex = new Map(config.keys.pool.map((k, i) => [k, i] as const));
   const labelOf = (key: string): string => {
@@ -124,8 +105,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     if (i !== undefined) return `key#${i + 1}`;
     return secrets.get(key)?.replace(/^\$RUNBASE_/, 'fixture:').toLowerCase() ?? 'generated-key';
   };
-  // Against a real clock, a margin past each window covers latency and clock skew.
-  const scheduler = createScheduler({ clock, pool: config.keys.pool, labelOf, marginMs: config.clock === 'virtual' ? 0 : 250, maxRetryAfterMs: config.maxRetryAfterMs });
+  const { clock, scheduler } = await pacingFor(config, { labelOf });
   // A literal header that carries a known key may be counted against that key by the target.
   const knownKeys = [...secrets.keys()].sort((a, b) => b.length - a.length);
   const paceKeyOfHeader = (value: string | null): string => (value && knownKeys.find((k) => value.includes(k))) || ANONYMOUS;

@@ -262,11 +262,23 @@ export const steps = {
 } satisfies Record<string, Step>;
 
 /** The reference order: the documented checks, then the work. */
-export const faithfulSteps: readonly Step[] = [
-  steps.route, steps.method, steps.authFormat, steps.keyKnown, steps.keyActive, steps.ipWhitelist,
-  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.body, steps.model, steps.input,
-  steps.modelKnown, steps.schema, steps.balance, steps.create, steps.lookupRun,
-];
+/**
+ * The steps in the order contracts/emulator.json "precedence" gives (its one home; an entry
+ * `a | b` names steps on separate routes). Every step must be named exactly once.
+ */
+export function stepsInOrder(order: readonly string[]): Step[] {
+  const names = order.flatMap((entry) => entry.split('|').map((n) => n.trim()));
+  const known = Object.keys(steps);
+  const unknown = names.filter((n) => !known.includes(n));
+  const missing = known.filter((n) => !names.includes(n));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (unknown.length || missing.length || twice.length) {
+    throw new Error(`contracts/emulator.json "precedence" must name every pipeline step once (unknown: ${unknown.join(', ') || '—'}; missing: ${missing.join(', ') || '—'}; twice: ${twice.join(', ') || '—'})`);
+  }
+  return names.map((n) => steps[n as keyof typeof steps]);
+}
+
+export const faithfulSteps: readonly Step[] = stepsInOrder(choices.precedence);
 
 /** Run the table: the first step that answers decides. Every route ends in create or lookupRun. */
 export function handle(table: readonly Step[], ctx: Ctx): Answer {

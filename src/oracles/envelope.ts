@@ -3,9 +3,8 @@
 import type { Exchange } from '../http/types.ts';
 import { codesForStatus, documentedErrorStatuses } from '../contract/index.ts';
 import { readErrorBody } from './error-answer.ts';
-import { violation, type Check, type Violation } from './types.ts';
+import { violation, type Check, type Violation, isRecord } from './types.ts';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const hasDocumentedErrorStatus = (exchange: Exchange): boolean =>
   documentedErrorStatuses().includes(exchange.response.status);
@@ -70,7 +69,3 @@ export const envelopeChecks: Record<string, Check> = {
   'ENV-CONTENT-TYPE': jsonContentType,
   'ENV-MESSAGE': readableMessage,
 };
-
-export function runEnvelopeChecks(exchange: Exchange): Record<string, Violation[]> {
-  return Object.fromEntries(Object.entries(envelopeChecks).map(([id, check]) => [id, check(exchange)]));
-}

@@ -1,11 +1,10 @@
 // Reading and judging a documented error answer: {"error": {"message", "code"}} with a status.
 import type { Exchange } from '../http/types.ts';
 import { errorForFault, type ErrorEntry } from '../contract/index.ts';
-import { violation, type Violation } from './types.ts';
+import { violation, type Violation, isRecord } from './types.ts';
 
 export interface ErrorBody { code: string; message: string }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The `error` object of a response, when it has the documented envelope. */
 export function readErrorBody(exchange: Exchange): ErrorBody | undefined {

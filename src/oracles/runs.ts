@@ -2,9 +2,8 @@
 import type { Exchange } from '../http/types.ts';
 import { contract } from '../contract/index.ts';
 import { describeAnswer } from './error-answer.ts';
-import { violation, type Violation } from './types.ts';
+import { violation, type Violation, isRecord } from './types.ts';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const runs = () => contract.limits.runs;
 
 function hasStatus(exchange: Exchange, status: number, check: string): Violation[] {

@@ -14,3 +14,6 @@ export type Check = (exchange: Exchange) => Violation[];
 export function violation(check: string, message: string, expected: string, actual: string): Violation[] {
   return [{ check, message, expected, actual }];
 }
+
+/** A JSON object (not null, not an array): what an envelope or a run body must be. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

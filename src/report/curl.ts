@@ -1,14 +1,27 @@
 // A curl command that reproduces a recorded exchange by hand. Keys appear only as the shell variables
-// the redaction put in their place ($RUNBASE_API_KEY, …), so the command is safe to paste anywhere.
+// the redaction put in their place ($RUNBASE_API_KEY, …), so the command is safe to paste anywhere;
+// it runs after the settings are loaded into the shell (`set -a; . ./.env; set +a`).
 import { contract } from '../contract/index.ts';
 import type { RecordedExchange } from '../conformance/result.ts';
 import { ENCODED_PLACEHOLDER } from '../conformance/redact.ts';
 
-const PLACEHOLDER = /\$(RUNBASE_[A-Z0-9_]+)(#secret)?/g;
+/** `$NAME`, `$NAME[n]` (the n-th key of a comma-separated list), each optionally `#secret` (without the prefix). */
+const PLACEHOLDER = /\$(RUNBASE_[A-Z0-9_]+)(?:\[(\d+)\])?(#secret)?/g;
 
 /** Single-quote a literal for POSIX shells. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell expression for one placeholder, double-quoted. `$NAME[n]` cuts the n-th key out of the
+ * list exactly as the suite splits it (commas, blanks ignored, empty entries skipped).
+ */
+function expansion(name: string, index: string | undefined, secretOnly: boolean): string {
+  const prefix = contract.limits.keys.prefix;
+  if (index === undefined) return secretOnly ? `"\${${name}#${prefix}}"` : `"\${${name}}"`;
+  const nth = `printf %s "$${name}" | tr -d ' \\t\\r\\n' | tr -s , | sed 's/^,//' | cut -d, -f${index}`;
+  return `"$(${nth}${secretOnly ? ` | sed 's/^${prefix}//'` : ''})"`;
 }
 
 /** Quote `text`, letting the placeholders expand: literals single-quoted, variables double-quoted. */
@@ -17,7 +30,7 @@ function shellWithVariables(text: string): string {
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {
     if (match.index > last) parts.push(shellQuote(text.slice(last, match.index)));
-    parts.push(match[2] ? `"\${${match[1]}#${contract.limits.keys.prefix}}"` : `"\${${match[1]}}"`);
+    parts.push(expansion(match[1]!, match[2], !!match[3]));
     last = match.index + match[0].length;
   }
   if (last < text.length || parts.length === 0) parts.push(shellQuote(text.slice(last)));
@@ -47,18 +60,41 @@ export function shellWithPlaceholders(text: string): string {
 /** A part of an encoded value held a key but the value could not be decoded whole: no rebuild. */
 const UNREBUILDABLE = /\[RUNBASE_[A-Z0-9_]+(#secret)? in base64(url)?\]/;
 
+/** The placeholders in `text`, longest first (so `$X[2]#secret` is replaced before `$X[2]` and `$X`). */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[0]))].sort((a, b) => b.length - a.length);
+}
+
+/** A sed program that puts each placeholder's value back into a saved body. */
+function sedFill(placeholders: string[]): string {
+  return placeholders.map((p) => {
+    const m = [...p.matchAll(PLACEHOLDER)][0]!;
+    return `-e 's|${p.replace(/[$[\]]/g, (c) => `\\${c}`)}|'${expansion(m[1]!, m[2], !!m[3])}'|g'`;
+  }).join(' ');
+}
+
+/** Where the body comes from: the saved file, or inline. */
+function bodySource(request: RecordedExchange['request']): string {
+  if (request.bodyFile !== undefined) {
+    const vars = request.bodyFileVars ?? [];
+    return vars.length ? `sed ${sedFill(vars)} ${shellQuote(request.bodyFile)} | ` : '';
+  }
+  return request.bodyEncoding === 'base64' ? `printf %s ${shellQuote(request.body!)} | base64 -d | ` : `printf %s ${shellWithPlaceholders(request.body!)} | `;
+}
+
 export function curlCommand(exchange: RecordedExchange): string {
   const { request } = exchange;
-  const lines: string[] = [];
   const args = [`curl -sS -i -X ${request.method}`, shellWithPlaceholders(request.url)];
   for (const [name, value] of Object.entries(request.headers)) args.push(`-H ${shellWithPlaceholders(`${name}: ${value}`)}`);
+  if (request.body === undefined) return args.join(' ');
   // No Content-Type in the original: stop curl from adding its own for --data-binary.
-  if (request.body !== undefined && request.headers['content-type'] === undefined) args.push(`-H 'Content-Type:'`);
-  const truncated = request.body !== undefined && request.bodyBytes !== undefined && /… \[\d+ more characters\]$/.test(request.body);
-  if (truncated) lines.push(`# the body (${request.bodyBytes} bytes) was cut in the report; the command sends its first part only`);
+  if (request.headers['content-type'] === undefined) args.push(`-H 'Content-Type:'`);
+  const fromFile = request.bodyFile !== undefined && !request.bodyFileVars?.length;
+  const lines: string[] = [];
   if (UNREBUILDABLE.test(JSON.stringify(request))) lines.push('# a key inside an encoded value was redacted and cannot be rebuilt here; the command differs from the request there');
-  if (request.body === undefined) return [...lines, args.join(' ')].join('\n');
-  const body = truncated ? request.body.replace(/… \[\d+ more characters\]$/, '') : request.body;
-  const source = request.bodyEncoding === 'base64' ? `printf %s ${shellQuote(body)} | base64 -d` : `printf %s ${shellWithPlaceholders(body)}`;
-  return [...lines, `${source} | ${args.join(' ')} --data-binary @-`].join('\n');
+  if (request.bodyFile !== undefined) lines.push(`# the body (${request.bodyBytes} bytes) is in ${request.bodyFile}`);
+  else if (request.fullBody !== undefined || /… \[\d+ more characters\]$/.test(request.body)) lines.push(`# the body (${request.bodyBytes} bytes) was cut in the report; the command sends its first part only`);
+  const body = request.body.replace(/… \[\d+ more characters\]$/, '');
+  const data = fromFile ? `--data-binary @${shellQuote(request.bodyFile!)}` : '--data-binary @-';
+  return [...lines, `${fromFile ? '' : bodySource({ ...request, body })}${args.join(' ')} ${data}`].join('\n');
 }

@@ -1,9 +1,10 @@
 // The mutation matrix: the suite against every deviant emulator (and the faithful one on many seeds),
-// each over a real loopback port with `npm test` as a child process, judged from its conformance.json.
+// each over a real loopback port with the conformance CLI (a whole `npm test` per run, in long-lived
+// runner processes, see runnerPool), judged from its conformance.json.
 // A gate deviation is killed when every rule it names fails and no unrelated gate rule does.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
@@ -13,28 +14,89 @@ import type { Deviation } from './deviations.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface TargetRun { exitCode: number | null; report?: ConformanceReport; output: string }
+export interface TargetRun { exitCode: number | null; report?: ConformanceReport; output: string; ms: number }
 
-/** Run `npm test` (the CLI) against an emulator with `steps`, on a real port, with the virtual clock. */
-export async function runAgainst(steps: Deviation['steps'] | undefined, seed: number, runs: number): Promise<TargetRun> {
+/** Runs a conformance CLI job (an environment) to its exit code and output. */
+export type CliRunner = (env: Record<string, string>) => Promise<{ code: number | null; output: string }>;
+
+const JOB_TIMEOUT_MS = 180_000;
+
+/** `npm test` as a fresh child process per job: what a user runs. */
+export const spawnRunner: CliRunner = (env) => new Promise((done, fail) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), JOB_TIMEOUT_MS);
+  child.on('error', fail);
+  child.on('close', (c) => { clearTimeout(timer); done({ code: c, output: out }); });
+});
+
+interface RunnerProcess { child: ChildProcess; busy: boolean }
+
+/**
+ * `width` long-lived processes (src/selftest/cli-runner.ts), each running the CLI's `main()` once per
+ * job: every job is still a whole run with its own vitest worker and real HTTP, without paying node's,
+ * tsx's and vitest's start-up each time. A runner that dies or overruns is replaced.
+ */
+export function runnerPool(width: number): { run: CliRunner; close: () => Promise<void> } {
+  const idle: RunnerProcess[] = [];
+  const waiting: ((r: RunnerProcess) => void)[] = [];
+  const all = new Set<ChildProcess>();
+  let nextId = 0;
+  const startRunner = (): RunnerProcess => {
+    const child = fork(join(repoRoot, 'src/selftest/cli-runner.ts'), [], { cwd: repoRoot, execArgv: ['--import', 'tsx'], env: process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    all.add(child);
+    child.on('exit', () => all.delete(child));
+    return { child, busy: false };
+  };
+  let started = 0;
+  const acquire = (): Promise<RunnerProcess> => {
+    const r = idle.pop();
+    if (r) return Promise.resolve(r);
+    if (started < width) { started++; return Promise.resolve(startRunner()); }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (r: RunnerProcess) => { const w = waiting.shift(); if (w) w(r); else idle.push(r); };
+  const run: CliRunner = async (env) => {
+    let r = await acquire();
+    if (r.child.exitCode !== null || r.child.signalCode !== null) r = startRunner();
+    const id = nextId++;
+    const result = await new Promise<{ code: number | null; output: string }>((done) => {
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), JOB_TIMEOUT_MS);
+      const onMessage = (m: { id?: number; code: number | null; output: string }) => { if (m.id === id) finish({ code: m.code, output: m.output }); };
+      const onExit = (code: number | null, signal: string | null) => finish({ code: null, output: `runner ended (${signal ?? code}) during the job` });
+      function finish(res: { code: number | null; output: string }) {
+        clearTimeout(timer);
+        r.child.off('message', onMessage);
+        r.child.off('exit', onExit);
+        done(res);
+      }
+      r.child.on('message', onMessage);
+      r.child.on('exit', onExit);
+      r.child.send({ id, env });
+    });
+    release(r.child.exitCode === null && r.child.signalCode === null ? r : startRunner());
+    return result;
+  };
+  const close = () => Promise.all([...all].map((c) => new Promise<void>((done) => { c.once('exit', () => done()); c.kill('SIGTERM'); }))).then(() => undefined);
+  return { run, close };
+}
+
+/** Run the CLI against an emulator with `steps`, on a real port, with the virtual clock. */
+export async function runAgainst(steps: Deviation['steps'] | undefined, seed: number, runs: number, runner: CliRunner = spawnRunner): Promise<TargetRun> {
+  const started = Date.now();
   const emulator = await startEmulator({ clock: 'virtual', ...(steps ? { steps: steps() } : {}) });
   try {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 16 });
     const dir = mkdtempSync(join(tmpdir(), 'runbase-matrix-'));
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('VITEST') && !k.startsWith('PACT_BROKER')));
+    const base = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('RUNBASE_') && !e[0].startsWith('VITEST') && !e[0].startsWith('PACT_BROKER')));
     const childEnv = { ...base, ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_SEED: String(seed), RUNBASE_RUNS: String(runs), RUNBASE_REPORT_DIR: dir, RUNBASE_ENV_FILE: '/dev/null', NO_COLOR: '1' };
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-      child.on('error', fail);
-      child.on('close', (c) => { clearTimeout(timer); done({ code: c, output: out }); });
-    });
+    const { code, output } = await runner(childEnv);
     let report: ConformanceReport | undefined;
     try { report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport; } catch { report = undefined; }
-    return { exitCode: code, output, ...(report ? { report } : {}) };
+    rmSync(dir, { recursive: true, force: true });
+    return { exitCode: code, output, ms: Date.now() - started, ...(report ? { report } : {}) };
   } finally {
     await emulator.close();
   }
@@ -52,6 +114,9 @@ export interface Verdict {
   killed: boolean;
   requests: number;
   exitCode: number | null;
+  ms: number;
+  /** The end of the run's output when it could not be judged (no report, or exit 2). */
+  diagnostic?: string;
 }
 
 const ids = (rules: RuleResult[], verdict: RuleResult['verdict']) => rules.filter((r) => r.verdict === verdict).map((r) => r.id);
@@ -70,7 +135,8 @@ export function judge(d: Deviation, run: TargetRun, baseline: TargetRun): Verdic
   const killed = run.report !== undefined && caughtBy.length === d.caughtBy.length && unrelated.length === 0 && run.exitCode === expectedExit;
   return {
     deviation: d.name, family: d.family, level: d.level, description: d.description, expected: d.caughtBy, caughtBy,
-    unrelatedGateFailures: unrelated, killed, requests: run.report?.requests ?? 0, exitCode: run.exitCode,
+    unrelatedGateFailures: unrelated, killed, requests: run.report?.requests ?? 0, exitCode: run.exitCode, ms: run.ms,
+    ...(!run.report || run.exitCode === 2 ? { diagnostic: run.output.trim().split('\n').slice(-8).join('\n') } : {}),
   };
 }
 
@@ -88,18 +154,67 @@ export interface SeedRun { seed: number; exitCode: number | null; failed: string
 
 export interface MatrixResult { verdicts: Verdict[]; seeds: SeedRun[]; killRate: number; gateKillRate: number; startedAt: string; finishedAt: string }
 
-export async function runMatrix(deviations: Deviation[], opts: { seeds: number[]; runs: number; width?: number }): Promise<MatrixResult> {
+/** Ten faithful seeds; 10 cases per property kill every deviation (the start-up of a run costs more than its cases). */
+export const MATRIX_DEFAULTS = { seeds: 10, runs: 10 };
+
+/** One finished run of the matrix, as it happens (for progress lines). */
+export type MatrixProgress = { done: number; total: number } & ({ verdict: Verdict } | { seed: SeedRun; ms: number });
+
+export interface MatrixOptions {
+  seeds: number[];
+  runs: number;
+  /** Runs at once (default: the CPUs, at least 2). */
+  width?: number;
+  onProgress?: (p: MatrixProgress) => void;
+  /** Each run as its own `npm test` child process (slower: node, tsx and vitest start every time). */
+  freshProcesses?: boolean;
+}
+
+export async function runMatrix(deviations: Deviation[], opts: MatrixOptions): Promise<MatrixResult> {
   const startedAt = new Date().toISOString();
-  const width = opts.width ?? 2;
-  const baseline = await runAgainst(undefined, opts.seeds[0]!, opts.runs);
-  const verdicts = await pool(deviations.map((d) => async () => judge(d, await runAgainst(d.steps, opts.seeds[0]!, opts.runs), baseline)), width);
-  const seedRuns = await pool(opts.seeds.map((seed) => async (): Promise<SeedRun> => {
-    const run = seed === opts.seeds[0] ? baseline : await runAgainst(undefined, seed, opts.runs);
+  const width = opts.width ?? Math.max(2, availableParallelism());
+  const runners = opts.freshProcesses ? { run: spawnRunner, close: async () => {} } : runnerPool(width);
+  const total = deviations.length + opts.seeds.length;
+  let done = 0;
+  const seedRun = (seed: number, run: TargetRun): SeedRun => {
     const rules = run.report?.rules ?? [];
-    return { seed, exitCode: run.exitCode, failed: ids(rules, 'failed'), warned: ids(rules, 'warned'), skipped: ids(rules, 'skipped') };
-  }), width);
-  const rate = (vs: Verdict[]) => (vs.length ? vs.filter((v) => v.killed).length / vs.length : 1);
-  return { verdicts, seeds: seedRuns, killRate: rate(verdicts), gateKillRate: rate(verdicts.filter((v) => v.level === 'gate')), startedAt, finishedAt: new Date().toISOString() };
+    const s = { seed, exitCode: run.exitCode, failed: ids(rules, 'failed'), warned: ids(rules, 'warned'), skipped: ids(rules, 'skipped') };
+    opts.onProgress?.({ done: ++done, total, seed: s, ms: run.ms });
+    return s;
+  };
+  try {
+    // The first seed's faithful run is the baseline the observe deviations are compared with.
+    const baseline = await runAgainst(undefined, opts.seeds[0]!, opts.runs, runners.run);
+    const first = seedRun(opts.seeds[0]!, baseline);
+    const jobs: (() => Promise<Verdict | SeedRun>)[] = [
+      ...deviations.map((d) => async () => {
+        const verdict = judge(d, await runAgainst(d.steps, opts.seeds[0]!, opts.runs, runners.run), baseline);
+        opts.onProgress?.({ done: ++done, total, verdict });
+        return verdict;
+      }),
+      ...opts.seeds.slice(1).map((seed) => async () => seedRun(seed, await runAgainst(undefined, seed, opts.runs, runners.run))),
+    ];
+    const results = await pool(jobs, width);
+    const verdicts = results.slice(0, deviations.length) as Verdict[];
+    const seeds = [first, ...(results.slice(deviations.length) as SeedRun[])];
+    const rate = (vs: Verdict[]) => (vs.length ? vs.filter((v) => v.killed).length / vs.length : 1);
+    return { verdicts, seeds, killRate: rate(verdicts), gateKillRate: rate(verdicts.filter((v) => v.level === 'gate')), startedAt, finishedAt: new Date().toISOString() };
+  } finally {
+    await runners.close();
+  }
+}
+
+/** One line for a finished run: `[12/68] killed  code-wrong-case (gate): AUTH-MISSING, … 2.4 s`. */
+export function progressLine(p: MatrixProgress): string {
+  const head = `[${String(p.done).padStart(String(p.total).length)}/${p.total}]`;
+  if ('verdict' in p) {
+    const v = p.verdict;
+    const why = v.killed ? `caught by ${v.caughtBy.join(', ')}` : `caught by [${v.caughtBy.join(', ')}] of [${v.expected.join(', ')}], unrelated [${v.unrelatedGateFailures.join(', ')}], exit ${v.exitCode}`;
+    return `${head} ${v.killed ? 'killed  ' : 'SURVIVED'} ${v.deviation} (${v.level}): ${why} · ${v.requests} requests · ${(v.ms / 1000).toFixed(1)} s${v.diagnostic ? `\n${v.diagnostic.replace(/^/gm, '    ')}` : ''}`;
+  }
+  const s = p.seed;
+  const clean = s.exitCode === 0 && !s.failed.length && !s.warned.length && !s.skipped.length;
+  return `${head} ${clean ? 'clean   ' : 'DIRTY   '} faithful emulator, seed ${s.seed}${clean ? '' : `: exit ${s.exitCode}, failed [${s.failed.join(', ')}], warned [${s.warned.join(', ')}], skipped [${s.skipped.join(', ')}]`} · ${(p.ms / 1000).toFixed(1)} s`;
 }
 
 export function renderMutationMarkdown(m: MatrixResult): string {
