@@ -2,8 +2,10 @@
 // Each deviation is the faithful step table with a step replaced or its answers rewritten, and names
 // what must notice it: the gate rules that must fail, the warn rules that must warn, or the observe
 // rules whose record must change. The faithful emulator's request path has no switches.
+import { posix } from 'node:path';
 import { contract, errorByCode } from '../contract/index.ts';
 import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
+import { runView } from '../emulator/pipeline.ts';
 import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
 
@@ -244,6 +246,93 @@ export const deviations: Deviation[] = [
     } },
   { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'],
     steps: () => rewrite('create', (a, ctx) => { ctx.state.adjustBalance(ctx.key!.accountId, ctx.cost!); return a; }) },
+
+  // real-world bug classes (issue 12): headers, paths and values that a proxy or framework normalises
+  { name: 'cdn-client-ip-honoured', family: 'money-access', level: 'gate', description: 'CF-Connecting-IP (set by Cloudflare) is trusted as the caller address', caughtBy: ['IP-SPOOF'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => {
+      const list = ctx.key!.ipWhitelist.map(normaliseIp);
+      const claimed = ctx.call.headers['cf-connecting-ip'] ?? ctx.call.remoteAddress;
+      return list.length === 0 || list.includes(normaliseIp(claimed)) ? undefined : errorAnswer('ip_not_allowed');
+    }) },
+  { name: 'normalised-path-skips-ownership', family: 'runs', level: 'gate', description: 'a read path that only matches after normalisation (slashes, dots, case, encoding) reaches a handler without the ownership check', caughtBy: ['RUN-OTHER-ACCOUNT'],
+    steps: () => {
+      const lenient = new WeakSet<Ctx>();
+      const runsPrefix = `${contract.limits.apiRootPath}${contract.limits.endpoints.createRun.path}/`.toLowerCase();
+      const normalise = (path: string) => {
+        let p = path;
+        try { p = decodeURIComponent(p); } catch { /* keep it */ }
+        p = posix.normalize(p.replace(/\\/g, '/').split(';')[0]!).replace(/\/+$/, '');
+        return p.toLowerCase().startsWith(runsPrefix) ? p.slice(runsPrefix.length).trim() : undefined;
+      };
+      return faithfulSteps.map((s) => {
+        if (s.name === 'route') return { ...s, run: (ctx: Ctx) => {
+          const answer = steps.route.run(ctx);
+          const id = answer ? normalise(ctx.call.path) : undefined;
+          if (!id || id.includes('/')) return answer;
+          lenient.add(ctx);
+          ctx.route = 'readRun';
+          ctx.runId = id;
+          return undefined;
+        } };
+        if (s.name === 'lookupRun') return { ...s, run: (ctx: Ctx) => {
+          const run = lenient.has(ctx) ? ctx.state.run(ctx.runId!) : undefined;
+          return run ? { status: contract.limits.endpoints.readRun.successStatus, body: runView(ctx.state, run) } : steps.lookupRun.run(ctx);
+        } };
+        return s;
+      });
+    } },
+  { name: 'model-id-trimmed', family: 'malformed', level: 'gate', description: 'model ids are trimmed of whitespace before the lookup', caughtBy: ['BR-MODEL-NOT-FOUND'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('modelKnown', (ctx) => {
+      const trimmed: Ctx = { ...ctx, parsed: { ...(ctx.parsed as object), model: (ctx.parsed as { model: string }).model.trim() } };
+      const answer = steps.modelKnown.run(trimmed);
+      if (!answer) ctx.model = trimmed.model!;
+      return answer;
+    }) },
+  { name: 'enum-values-normalised', family: 'malformed', level: 'gate', description: 'enum values are trimmed and matched in any case', caughtBy: ['BR-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('schema', (ctx) => {
+      const input = { ...ctx.input! };
+      for (const [field, schema] of Object.entries(ctx.model!.input.properties ?? {})) {
+        const value = input[field];
+        const match = typeof value === 'string' ? schema.enum?.find((v) => v.toLowerCase() === value.trim().toLowerCase()) : undefined;
+        if (match !== undefined) input[field] = match;
+      }
+      ctx.input = input;
+      return steps.schema.run(ctx);
+    }) },
+
+  // accounting (issue 12): the state holes a hand-picked fixture never reaches
+  { name: 'spend-cap-divided', family: 'accounting', level: 'gate', description: 'the spend cap is converted from cents with / instead of ×', caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => replaceStep('spendLimit', (ctx) => {
+      const { spendLimitCents, spentMicroUsd } = ctx.key!;
+      return spendLimitCents !== null && spentMicroUsd >= spendLimitCents / contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
+    }) },
+  { name: 'create-lowers-spend', family: 'accounting', level: 'gate', description: "a create lowers the key's spend instead of raising it", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => rewrite('create', (a, ctx) => {
+      ctx.state.updateKey(ctx.key!.key, { spentMicroUsd: Math.max(0, ctx.key!.spentMicroUsd - 2 * ctx.cost!) });
+      return a;
+    }) },
+  { name: 'create-lowers-usage', family: 'accounting', level: 'gate', description: "a create lowers the key's usage counter instead of raising it", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => rewrite('create', (a, ctx) => {
+      ctx.state.updateKey(ctx.key!.key, { usageUsed: Math.max(0, ctx.key!.usageUsed - 2) });
+      return a;
+    }) },
+  { name: 'refund-adds-spend', family: 'accounting', level: 'gate', description: "a failed run's refund adds its cost to the key's spend instead of taking it off", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => {
+      // The refund happens in the state; the deviation books it the wrong way on the next request.
+      const watched = new Set<string>();
+      const table = rewrite('create', (a) => { const id = (a.body as { id?: string }).id; if (id) watched.add(id); return a; });
+      return table.map((s) => (s.name !== 'route' ? s : { ...s, run: (ctx: Ctx) => {
+        for (const id of watched) {
+          const run = ctx.state.run(id);
+          if (run && !run.fails) { watched.delete(id); continue; }
+          if (!run || !run.settled) continue;
+          watched.delete(id);
+          const key = ctx.state.key(run.key);
+          if (key) ctx.state.updateKey(key.key, { spentMicroUsd: key.spentMicroUsd + 2 * run.costUsd });
+        }
+        return steps.route.run(ctx);
+      } }));
+    } },
 ];
 
 export function deviationByName(name: string): Deviation {
