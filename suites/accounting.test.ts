@@ -39,7 +39,7 @@ describe('accounting', () => {
         return [];
       } catch (error) {
         if (!(error instanceof AccountingViolation)) throw error;
-        const sequence = `${JSON.stringify(setup)}: ${String(commands)}`;
+        const sequence = `${JSON.stringify(setup)}: ${String(commands).replace(/\s*\/\*replayPath=.*\*\//, '')}`;
         return error.violations.map((v) => ({ ...v, message: `${v.message} — after ${sequence}` }));
       }
     }, { numRuns: Math.min(r.session.config.runs, 25) });
