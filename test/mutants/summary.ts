@@ -16,7 +16,8 @@ const score = scoreOf(result);
 const survivors = survivorsOf(result);
 const triage = readTriage();
 const { untriaged, stale } = matchTriage(survivors, triage);
-const byKind = Object.fromEntries(KINDS.map((k) => [k, triage.filter((e) => e.kind === k && !stale.includes(e)).length]));
+const kindOf = (s: (typeof survivors)[number]) => triage.find((e) => e.file === s.file && e.line === s.line && e.mutator === s.mutator && e.replacement === s.replacement)?.kind;
+const byKind = Object.fromEntries(KINDS.map((k) => [k, survivors.filter((s) => kindOf(s) === k).length]));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const lines = [
   '# Stryker: mutants of the emulator against the conformance run', '',
