@@ -10,6 +10,8 @@ import { AccountingViolation, accountingCommands, initialModel, type AccountReal
 import { accountSetup } from '../src/generators/index.ts';
 
 const MAX_COMMANDS = 8;
+// On a real clock every failing run is waited out (seconds each): fewer sequences.
+const SEQUENCES_IN_REAL_TIME = 5;
 
 describe('accounting', () => {
   rule('ACCT-SEQUENCE', async (r) => {
@@ -42,6 +44,6 @@ describe('accounting', () => {
         const sequence = `${JSON.stringify(setup)}: ${String(commands).replace(/\s*\/\*replayPath=.*\*\//, '')}`;
         return error.violations.map((v) => ({ ...v, message: `${v.message} — after ${sequence}` }));
       }
-    }, { numRuns: Math.min(r.session.config.runs, 25) });
+    }, { numRuns: Math.min(r.session.config.runs, r.session.config.clock === 'virtual' ? 25 : SEQUENCES_IN_REAL_TIME) });
   });
 });

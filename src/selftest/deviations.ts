@@ -148,7 +148,7 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('authFormat', (ctx) => (/^Bearer sk-\S+$/.test(ctx.call.headers.authorization ?? '') ? steps.authFormat.run(ctx) : errorAnswer('missing_api_key'))) },
 
   // money and access
-  { name: 'balance-not-checked', family: 'money-access', level: 'gate', description: 'a run is created whatever the balance', caughtBy: ['BAL-INSUFFICIENT', 'PACT-INSUFFICIENT-BALANCE'],
+  { name: 'balance-not-checked', family: 'money-access', level: 'gate', description: 'a run is created whatever the balance', caughtBy: ['BAL-INSUFFICIENT', 'PACT-INSUFFICIENT-BALANCE'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => replaceStep('balance', (ctx) => { steps.balance.run(ctx); return undefined; }) },
   { name: 'spend-limit-off-by-one', family: 'money-access', level: 'gate', description: 'the spend cap blocks only past the cap, not at it', caughtBy: ['SPEND-LIMIT-REACHED'],
     // Once a create slips through at the cap, spend is past it and the deviation blocks again.
@@ -157,7 +157,7 @@ export const deviations: Deviation[] = [
       const { spendLimitCents, spentMicroUsd } = ctx.key!;
       return spendLimitCents !== null && spentMicroUsd > spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
     }) },
-  { name: 'spend-limit-code-renamed', family: 'money-access', level: 'gate', description: 'the spend cap answers spend_limit_exceeded', caughtBy: ['SPEND-LIMIT-REACHED', 'PACT-API-KEY-SPEND-LIMIT-EXCEEDED', 'ENV-CODE-STATUS'],
+  { name: 'spend-limit-code-renamed', family: 'money-access', level: 'gate', description: 'the spend cap answers spend_limit_exceeded', caughtBy: ['SPEND-LIMIT-REACHED', 'PACT-API-KEY-SPEND-LIMIT-EXCEEDED', 'ENV-CODE-STATUS'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => rewrite('spendLimit', (a) => withError(a, { code: 'spend_limit_exceeded' })) },
   { name: 'ip-checked-on-post-only', family: 'money-access', level: 'gate', description: 'the IP whitelist is not applied to GET', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'PACT-IP-NOT-ALLOWED'],
     steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.route === 'readRun' ? undefined : steps.ipWhitelist.run(ctx))) },
@@ -207,7 +207,7 @@ export const deviations: Deviation[] = [
     steps: () => limiter({ windowMs: 3_600_000 }) },
   { name: 'rate-limit-message-changed', family: 'limits', level: 'gate', description: 'RATE_LIMITED says "Too many requests"', caughtBy: ['RL-OVER-LIMIT', 'PACT-RATE-LIMITED'],
     steps: () => rewrite('rateLimit', (a) => withError(a, { message: 'Too many requests' })) },
-  { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'],
+  { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => replaceStep('usageQuota', () => undefined) },
 
   // server errors
@@ -224,7 +224,7 @@ export const deviations: Deviation[] = [
     steps: () => rewrite('route', () => ({ status: 404, body: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } })) },
 
   // success path
-  { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET'],
+  { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET', 'ACCT-SEQUENCE'],
     steps: () => rewrite('create', (a) => ({ ...a, status: 200 })) },
   { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
     steps: () => rewrite('lookupRun', (a, ctx) => {
@@ -244,7 +244,7 @@ export const deviations: Deviation[] = [
         return a;
       });
     } },
-  { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'],
+  { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => rewrite('create', (a, ctx) => { ctx.state.adjustBalance(ctx.key!.accountId, ctx.cost!); return a; }) },
 
   // real-world bug classes (issue 12): headers, paths and values that a proxy or framework normalises
