@@ -4,8 +4,20 @@ import { rule } from '../src/conformance/rule.ts';
 import { expectedFor, readRun } from '../src/conformance/requests.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
-import { unknownRunId } from '../src/generators/index.ts';
+import { runNotDisclosed } from '../src/oracles/run-leak.ts';
+import { unknownRunId, runPathVariants } from '../src/generators/index.ts';
 import { readRun as readRunOracle } from '../src/oracles/runs.ts';
+import type { RuleRun } from '../src/conformance/rule.ts';
+import type { Auth } from '../src/conformance/session.ts';
+
+/** Every path variant of a run that is not the caller's: any answer but the run (path handling is undocumented). */
+async function noVariantDisclosesRun(r: RuleRun, runId: string, auth: Auth): Promise<void> {
+  for (const { variant, path } of runPathVariants(runId)) {
+    const exchange = await r.send({ ...readRun(runId, auth), path, undocumentedSurface: true });
+    r.countCase();
+    r.judge(exchange, runNotDisclosed(exchange, runId).map((v) => ({ ...v, message: `${v.message} (${variant})` })));
+  }
+}
 
 describe('runs', () => {
   rule('RUN-NOT-FOUND', async (r) => {
@@ -26,6 +38,7 @@ describe('runs', () => {
       r.countCase();
       r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownRun')));
     }
+    await noVariantDisclosesRun(r, r.session.config.otherAccountRunId!, { kind: 'key', key: r.session.config.keys.pool[0]! });
     // And the other way round, when a run may be created: account A's new run, read by account B.
     const otherKey = r.session.config.keys.otherAccount;
     if (!otherKey || !r.session.config.allowBillable) {
@@ -37,6 +50,7 @@ describe('runs', () => {
     const exchange = await r.send(readRun(run.id, { kind: 'key', key: otherKey }));
     r.countCase();
     r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownRun')));
+    await noVariantDisclosesRun(r, run.id, { kind: 'key', key: otherKey });
   });
 
   rule('RUN-OTHER-KEY-SAME-ACCOUNT', async (r) => {

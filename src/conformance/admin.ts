@@ -2,9 +2,17 @@
 import { request } from 'undici';
 import type { Session } from './session.ts';
 
+/** A key as the state API shows it (the fields the accounting rules read). */
+export interface AdminKey { key: string; accountId: string; spentMicroUsd: number; usageUsed: number; spendLimitCents: number | null; usageQuota: number | null }
+
 export interface AdminClient {
   balanceOfKey(key: string): Promise<number>;
   failNextRun(key: string): Promise<void>;
+  createAccount(balanceMicroUsd: number): Promise<{ id: string }>;
+  createKey(accountId: string, settings: { spendLimitCents?: number | null; usageQuota?: number | null }): Promise<AdminKey>;
+  key(key: string): Promise<AdminKey>;
+  balance(accountId: string): Promise<number>;
+  runStatus(id: string): Promise<string | undefined>;
 }
 
 export function adminClient(session: Pick<Session, 'config'>): AdminClient {
@@ -31,6 +39,15 @@ export function adminClient(session: Pick<Session, 'config'>): AdminClient {
     },
     async failNextRun(key) {
       await call('POST', `${keyPath(key)}/fail-next`);
+    },
+    createAccount: (balanceMicroUsd) => call('POST', '/admin/accounts', { balanceMicroUsd }),
+    createKey: (accountId, settings) => call('POST', '/admin/keys', { accountId, ...settings }),
+    key: (key) => call('GET', keyPath(key)),
+    async balance(accountId) {
+      return (await call<{ balanceMicroUsd: number }>('GET', `/admin/accounts/${encodeURIComponent(accountId)}`)).balanceMicroUsd;
+    },
+    async runStatus(id) {
+      return (await call<{ status?: string }>('GET', `/admin/runs/${encodeURIComponent(id)}`)).status;
     },
   };
 }

@@ -87,12 +87,23 @@ export interface RuleCatalogue { families: string[]; rules: RuleEntry[] }
 
 export interface FixtureEntry { env: string[]; list?: boolean; minItems?: number; what: string }
 
+/** A header some proxy, CDN or framework uses to carry the client's address (contracts/client-ip-headers.json). */
+export interface ClientIpHeader {
+  name: string;
+  /** ip: one address; list: comma-separated, client first; forwarded: RFC 7239; ip-port: address and port. */
+  format: 'ip' | 'list' | 'forwarded' | 'ip-port';
+  setBy: string;
+  source: string;
+  original?: boolean;
+}
+
 export interface Contract {
   errors: ErrorCatalogue;
   limits: Limits;
   models: ModelCatalogue;
   rules: RuleCatalogue;
   fixtures: Record<string, FixtureEntry>;
+  clientIpHeaders: ClientIpHeader[];
   /** sha256 over every file in contracts/ (names and bytes), first 16 hex digits. */
   version: string;
 }
@@ -117,6 +128,7 @@ export function loadContract(): Contract {
     models: readJson<ModelCatalogue>('models.json'),
     rules: readJson<RuleCatalogue>('rules.json'),
     fixtures: readJson<{ fixtures: Record<string, FixtureEntry> }>('fixtures.json').fixtures,
+    clientIpHeaders: readJson<{ headers: ClientIpHeader[] }>('client-ip-headers.json').headers,
     version: contractVersion(),
   };
 }

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { ModelEntry } from '../contract/index.ts';
 import { inputWithOneViolation, validCreateBody, validInput } from './inputs.ts';
+import { enumNormalisationBody, paddedModelBody } from './normalisation.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -105,8 +106,11 @@ export function unknownModelId(models: readonly ModelEntry[]): fc.Arbitrary<stri
   return fc.oneof(nearMiss, randomShape, anything).filter((s) => s.trim() !== '' && !known.has(s.toLowerCase()));
 }
 
+/** Bodies naming no model: unknown ids with a valid input, and a third of the time a known id padded
+ * with whitespace (with an input valid for it), which only a target that trims would accept. */
 export function unknownModelBody(models: readonly ModelEntry[]): fc.Arbitrary<string> {
-  return fc.tuple(unknownModelId(models), fc.constantFrom(...models).chain(validInput)).map(([model, input]) => JSON.stringify({ model, input }));
+  const unknown = fc.tuple(unknownModelId(models), fc.constantFrom(...models).chain(validInput)).map(([model, input]) => JSON.stringify({ model, input }));
+  return fc.oneof({ arbitrary: unknown, weight: 2 }, { arbitrary: paddedModelBody(models), weight: 1 });
 }
 
 /** A model id no target can mistake for a real one (not a near miss: no case, space or version
@@ -125,8 +129,12 @@ export function modelCaseVariant(models: readonly ModelEntry[]): fc.Arbitrary<st
 }
 
 /** `{ model, input }` with one schema violation in the input, carrying the violation. */
+/** A third of the time the violation is a documented enum value padded with whitespace or with its
+ * case changed: outside the enum, accepted only by a target that normalises. */
 export function invalidInputBody(models: readonly ModelEntry[]): fc.Arbitrary<{ body: string; model: string; violation: { field: string; kind: string } }> {
-  return fc.constantFrom(...models).chain((m) => inputWithOneViolation(m, models).map(({ input, violation }) => ({ body: JSON.stringify({ model: m.id, input }), model: m.id, violation })));
+  const one = fc.constantFrom(...models).chain((m) => inputWithOneViolation(m, models).map(({ input, violation }) => ({ body: JSON.stringify({ model: m.id, input }), model: m.id, violation })));
+  const baitable = models.filter((m) => Object.values(m.input.properties ?? {}).some((p) => Array.isArray(p.enum)));
+  return baitable.length ? fc.oneof({ arbitrary: one, weight: 2 }, { arbitrary: enumNormalisationBody(baitable), weight: 1 }) : one;
 }
 
 /** Bodies built to hurt a parser: depth, length, prototype keys, NUL and lone surrogates, huge numbers. */

@@ -1,18 +1,35 @@
-// Headers that claim the caller is somewhere else. A target must not believe them.
+// Headers that claim the caller is somewhere else. A target must not believe them. The header names
+// and their value formats come from the catalogue in contracts/client-ip-headers.json.
 import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
+import { contract, type ClientIpHeader } from '../contract/index.ts';
 
-export function spoofedForwardingHeaders(allowedIp: string): fc.Arbitrary<Record<string, string>> {
+/** One value of `header` naming `ip`, in the format its setter writes (alone, or among other addresses). */
+export function clientIpClaim(header: Pick<ClientIpHeader, 'format'>, ip: string): fc.Arbitrary<string> {
   const other = fc.ipV4();
-  const forFor = isIPv6(allowedIp) ? `"[${allowedIp}]"` : allowedIp;
-  const single: fc.Arbitrary<[string, string]>[] = [
-    fc.constant(['x-forwarded-for', allowedIp]),
-    other.map((o) => ['x-forwarded-for', `${allowedIp}, ${o}`]),
-    other.map((o) => ['x-forwarded-for', `${o}, ${allowedIp}`]),
-    fc.constant(['x-real-ip', allowedIp]),
-    fc.constant(['forwarded', `for=${forFor}`]),
-    fc.constant(['forwarded', `for=${forFor};proto=https`]),
-    fc.constant(['true-client-ip', allowedIp]),
-  ];
-  return fc.uniqueArray(fc.oneof(...single), { minLength: 1, maxLength: 4, selector: ([name]) => name }).map((pairs) => Object.fromEntries(pairs));
+  const v6 = isIPv6(ip);
+  switch (header.format) {
+    case 'ip':
+      return fc.constant(ip);
+    case 'list':
+      return fc.oneof(fc.constant(ip), other.map((o) => `${ip}, ${o}`), other.map((o) => `${o}, ${ip}`));
+    case 'forwarded': {
+      const forFor = v6 ? `"[${ip}]"` : ip;
+      return fc.oneof(fc.constant(`for=${forFor}`), fc.constant(`for=${forFor};proto=https`), other.map((o) => `for=${forFor}, for=${o}`));
+    }
+    case 'ip-port':
+      return fc.integer({ min: 1024, max: 65535 }).map((port) => (v6 ? `[${ip}]:${port}` : `${ip}:${port}`));
+  }
+}
+
+/**
+ * Sets of client-address headers from the catalogue, every one naming `allowedIp`. Two cases in three
+ * are a subset of any size, which a failure shrinks to the one header the target believed; one in
+ * three carries every header, so the ten cases of a remote run reach the whole catalogue.
+ */
+export function spoofedForwardingHeaders(allowedIp: string, catalogue: readonly ClientIpHeader[] = contract.clientIpHeaders): fc.Arbitrary<Record<string, string>> {
+  const single = catalogue.map((h) => clientIpClaim(h, allowedIp).map((value): [string, string] => [h.name.toLowerCase(), value]));
+  const subset = fc.uniqueArray(fc.oneof(...single), { minLength: 1, maxLength: catalogue.length, size: 'max', selector: ([name]) => name });
+  const every = fc.tuple(...single);
+  return fc.oneof({ arbitrary: subset, weight: 2 }, { arbitrary: every, weight: 1 }).map((pairs) => Object.fromEntries(pairs));
 }

@@ -7,6 +7,8 @@ import {
   validInput, inputWithOneViolation, malformedJsonBody, parsesAsJson, missingModelBody, notObjectBody, missingInputBody,
   inputArrayBody, unknownModelId, modelCaseVariant, wrongSchemeAuthorization, noSkPrefixAuthorization, schemeCaseVariant,
   unknownApiKey, unknownRunId, spoofedForwardingHeaders, multiFaultRequest, hostileBody,
+  runPathVariants, paddedModelId, paddedModelBody, enumNormalisationBait, enumNormalisationBody, unknownModelBody,
+  accountSetup, centsFor, invalidInputBody,
 } from './index.ts';
 
 const models = contract.models.models;
@@ -89,5 +91,84 @@ describe('auth, runs, forwarding, faults', () => {
   it('multi-fault requests carry one auth fault and one body fault', () => {
     const auth = new Set(['noAuth', 'malformedAuth', 'unknownKey']);
     fc.assert(fc.property(multiFaultRequest(models, [key]), (p) => p.faults.length === 2 && auth.has(p.faults[0]!) && !auth.has(p.faults[1]!)), params);
+  });
+});
+
+describe('real-world bug classes', () => {
+  const catalogue = contract.clientIpHeaders;
+
+  it('the client-IP catalogue names each header once, with a known format and a source, and keeps the four original ones', () => {
+    const names = catalogue.map((h) => h.name.toLowerCase());
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBeGreaterThanOrEqual(20);
+    for (const h of catalogue) {
+      expect(['ip', 'list', 'forwarded', 'ip-port']).toContain(h.format);
+      expect(h.source.length).toBeGreaterThan(10);
+      expect(h.setBy.length).toBeGreaterThan(0);
+    }
+    expect(catalogue.filter((h) => h.original).map((h) => h.name.toLowerCase()).sort()).toEqual(['forwarded', 'true-client-ip', 'x-forwarded-for', 'x-real-ip']);
+  });
+
+  it('spoofed header sets name only catalogue headers, each value naming the allowed address, and reach every header within 10 cases', () => {
+    for (const ip of ['203.0.113.7', '2001:db8::7']) {
+      const names = new Set(catalogue.map((h) => h.name.toLowerCase()));
+      fc.assert(fc.property(spoofedForwardingHeaders(ip), (h) => Object.keys(h).length > 0 && Object.entries(h).every(([n, v]) => names.has(n) && v.includes(ip) && FIELD_VALUE.test(v))), params);
+      // IP-SPOOF sends 10 cases: each header must be among them for the seeds a run uses.
+      for (const seed of [1, 2, 3, 42]) {
+        const seen = new Set(fc.sample(spoofedForwardingHeaders(ip), { seed, numRuns: 10 }).flatMap((h) => Object.keys(h)));
+        expect([...names].filter((n) => !seen.has(n))).toEqual([]);
+      }
+    }
+  });
+
+  it('run path variants are distinct, legal request paths that keep the id, and never the canonical path', () => {
+    const id = 'run_Ab3xYz';
+    const variants = runPathVariants(id);
+    expect(new Set(variants.map((v) => v.path)).size).toBe(variants.length);
+    expect(variants.length).toBeGreaterThanOrEqual(15);
+    for (const { path } of variants) {
+      expect(path).not.toBe(`/runs/${id}`);
+      expect(path).toMatch(/^\/[\x21-\x7e]*$/);
+      expect(path.toLowerCase().includes(id.toLowerCase()) || decodeURIComponent(path).toLowerCase().includes(id.toLowerCase())).toBe(true);
+    }
+    const kinds = variants.map((v) => v.variant).join(' ');
+    for (const kind of ['trailing slash', 'doubled slash', 'encoded slash', 'dot segment', 'dot-dot', 'upper case', 'swapped case']) expect(kinds).toContain(kind);
+  });
+
+  it('padded model ids keep their letters and differ from a known id only by whitespace', () => {
+    const ids = new Set(models.map((m) => m.id));
+    fc.assert(fc.property(paddedModelId(models), (id) => !ids.has(id) && ids.has(id.replace(/\s/g, ''))), params);
+    fc.assert(fc.property(paddedModelBody(models), (b) => { const { model, input } = JSON.parse(b); const m = models.find((x) => x.id === model.replace(/\s/g, '')); return !ids.has(model) && !!m && validators.get(m.id)!(input) === true; }), params);
+  });
+
+  it('enum bait differs from a documented value only by whitespace or case, and fails the schema', () => {
+    for (const m of models) {
+      const bait = enumNormalisationBait(m);
+      if (!bait) continue;
+      fc.assert(fc.property(bait, ({ input, field, value }) => {
+        const values = m.input.properties![field]!.enum!;
+        return !values.includes(value) && values.some((v) => v.toLowerCase() === value.trim().toLowerCase()) && validators.get(m.id)!(input) === false;
+      }), { seed: 8, numRuns: 100 });
+    }
+    const values = fc.sample(enumNormalisationBody(models), { seed: 9, numRuns: 300 }).map(({ body, violation }) => JSON.parse(body).input[violation.field] as string);
+    expect(values.some((v) => v.trim() !== v)).toBe(true);
+    expect(values.some((v) => v.trim() === v)).toBe(true);
+  });
+
+  it('unknownModelBody and invalidInputBody now carry the normalisation bait', () => {
+    const ids = new Set(models.map((m) => m.id));
+    const padded = fc.sample(unknownModelBody(models), { seed: 10, numRuns: 100 }).map((b) => JSON.parse(b).model as string).filter((id) => ids.has(id.trim()));
+    expect(padded.length).toBeGreaterThan(15);
+    const enumBait = fc.sample(invalidInputBody(models), { seed: 11, numRuns: 100 }).filter(({ body, violation }) => {
+      const v = JSON.parse(body).input[violation.field];
+      return typeof v === 'string' && models.some((m) => (m.input.properties?.[violation.field]?.enum ?? []).some((e) => e.toLowerCase() === v.trim().toLowerCase()));
+    });
+    expect(enumBait.length).toBeGreaterThan(15);
+  });
+
+  it('account set-ups put caps and balances around a run cost, in whole cents', () => {
+    fc.assert(fc.property(accountSetup(40_000), (s) => s.keys.length >= 1 && s.keys.every((k) => k.spendLimitCents === null || Number.isInteger(k.spendLimitCents)) && Number.isInteger(s.balanceMicroUsd)), params);
+    expect(centsFor(1, 40_000)).toBe(4);
+    expect(centsFor(2.5, 40_000)).toBe(10);
   });
 });

@@ -4,3 +4,5 @@ export * from './auth.ts';
 export * from './runs.ts';
 export * from './forwarding.ts';
 export * from './faults.ts';
+export * from './normalisation.ts';
+export * from './accounting.ts';

@@ -1,6 +1,6 @@
 // The HTTP client: undici, a timeout for the whole exchange, a cap on the body read, no redirects.
 // Every failure to talk to the target becomes a TargetError with a one-line reason.
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from './types.ts';
 
 export interface Client {
@@ -38,6 +38,18 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
+/**
+ * Origin and path exactly as written. A URL parser resolves dot segments ("/runs/./x" becomes
+ * "/runs/x"), and the path-variant probes must reach the target byte for byte; a path with
+ * characters HTTP cannot carry, or a fragment, falls back to the parsed form.
+ */
+export function asWritten(url: string): { origin: string; path: string } {
+  const parsed = new URL(url);
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const raw = start < 0 ? '' : url.slice(start);
+  return { origin: parsed.origin, path: /^\/[\x21-\x22\x24-\x7e]*$/.test(raw) ? raw : parsed.pathname + parsed.search };
+}
+
 export function createClient(opts: ClientOptions): Client {
   const now = opts.clock ?? Date.now;
   const agent = new Agent({ headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 });
@@ -48,14 +60,13 @@ export function createClient(opts: ClientOptions): Client {
     const signal = AbortSignal.timeout(opts.timeoutMs);
     let response: HttpResponse;
     try {
-      const res = await request(req.url, {
+      const res = await agent.request({
+        ...asWritten(req.url),
         method: req.method as 'GET',
         headers: req.headers,
         ...(req.body === undefined ? {} : { body: req.body }),
-        dispatcher: agent,
         signal,
-        maxRedirections: 0,
-      } as Parameters<typeof request>[1]);
+      });
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;

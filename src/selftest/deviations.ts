@@ -2,8 +2,10 @@
 // Each deviation is the faithful step table with a step replaced or its answers rewritten, and names
 // what must notice it: the gate rules that must fail, the warn rules that must warn, or the observe
 // rules whose record must change. The faithful emulator's request path has no switches.
+import { posix } from 'node:path';
 import { contract, errorByCode, errorForFault } from '../contract/index.ts';
 import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
+import { runView } from '../emulator/pipeline.ts';
 import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
 
@@ -147,7 +149,7 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('authFormat', (ctx) => (/^Bearer sk-\S+$/.test(ctx.call.headers.authorization ?? '') ? steps.authFormat.run(ctx) : errorAnswer('missing_api_key'))) },
 
   // money and access
-  { name: 'balance-not-checked', family: 'money-access', level: 'gate', description: 'a run is created whatever the balance', caughtBy: ['BAL-INSUFFICIENT', 'PACT-INSUFFICIENT-BALANCE'],
+  { name: 'balance-not-checked', family: 'money-access', level: 'gate', description: 'a run is created whatever the balance', caughtBy: ['BAL-INSUFFICIENT', 'PACT-INSUFFICIENT-BALANCE'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => replaceStep('balance', (ctx) => { steps.balance.run(ctx); return undefined; }) },
   { name: 'spend-limit-off-by-one', family: 'money-access', level: 'gate', description: 'the spend cap blocks only past the cap, not at it', caughtBy: ['SPEND-LIMIT-REACHED'],
     // Once a create slips through at the cap, spend is past it and the deviation blocks again.
@@ -156,7 +158,7 @@ export const deviations: Deviation[] = [
       const { spendLimitCents, spentMicroUsd } = ctx.key!;
       return spendLimitCents !== null && spentMicroUsd > spendLimitCents * contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
     }) },
-  { name: 'spend-limit-code-renamed', family: 'money-access', level: 'gate', description: 'the spend cap answers spend_limit_exceeded', caughtBy: ['SPEND-LIMIT-REACHED', 'PACT-API-KEY-SPEND-LIMIT-EXCEEDED', 'ENV-CODE-STATUS'],
+  { name: 'spend-limit-code-renamed', family: 'money-access', level: 'gate', description: 'the spend cap answers spend_limit_exceeded', caughtBy: ['SPEND-LIMIT-REACHED', 'PACT-API-KEY-SPEND-LIMIT-EXCEEDED', 'ENV-CODE-STATUS'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => rewrite('spendLimit', (a) => withError(a, { code: 'spend_limit_exceeded' })) },
   { name: 'ip-checked-on-post-only', family: 'money-access', level: 'gate', description: 'the IP whitelist is not applied to GET', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'PACT-IP-NOT-ALLOWED'],
     steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.route === 'readRun' ? undefined : steps.ipWhitelist.run(ctx))) },
@@ -206,7 +208,7 @@ export const deviations: Deviation[] = [
     steps: () => limiter({ windowMs: 3_600_000 }) },
   { name: 'rate-limit-message-changed', family: 'limits', level: 'gate', description: 'RATE_LIMITED says "Too many requests"', caughtBy: ['RL-OVER-LIMIT', 'PACT-RATE-LIMITED'],
     steps: () => rewrite('rateLimit', (a) => withError(a, { message: 'Too many requests' })) },
-  { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'],
+  { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => replaceStep('usageQuota', () => undefined) },
 
   // server errors
@@ -223,7 +225,7 @@ export const deviations: Deviation[] = [
     steps: () => rewrite('route', () => ({ status: 404, body: '<html>Not Found</html>', headers: { 'content-type': 'text/html' } })) },
 
   // success path
-  { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET'],
+  { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET', 'ACCT-SEQUENCE'],
     steps: () => rewrite('create', (a) => ({ ...a, status: 200 })) },
   { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
     steps: () => rewrite('lookupRun', (a, ctx) => {
@@ -243,7 +245,7 @@ export const deviations: Deviation[] = [
         return a;
       });
     } },
-  { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'],
+  { name: 'charge-missing', family: 'success', level: 'gate', description: 'the cost is not taken at create', caughtBy: ['RUN-CHARGE-REFUND'], alsoMayFail: ['ACCT-SEQUENCE'],
     steps: () => rewrite('create', (a, ctx) => { ctx.state.adjustBalance(ctx.key!.accountId, ctx.cost!); return a; }) },
 
   // a wrong answer on a 429 path: a documented refusal answered as the rate limit. Only a throttle the
@@ -260,6 +262,92 @@ export const deviations: Deviation[] = [
       const spoofed = Object.entries(ctx.call.headers).some(([name, value]) => name !== 'authorization' && listed.some((ip) => String(value).includes(ip)));
       return spoofed ? rateLimitedAnswer() : a;
     }) },
+  // real-world bug classes (issue 12): headers, paths and values that a proxy or framework normalises
+  { name: 'cdn-client-ip-honoured', family: 'money-access', level: 'gate', description: 'CF-Connecting-IP (set by Cloudflare) is trusted as the caller address', caughtBy: ['IP-SPOOF'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => {
+      const list = ctx.key!.ipWhitelist.map(normaliseIp);
+      const claimed = ctx.call.headers['cf-connecting-ip'] ?? ctx.call.remoteAddress;
+      return list.length === 0 || list.includes(normaliseIp(claimed)) ? undefined : errorAnswer('ip_not_allowed');
+    }) },
+  { name: 'normalised-path-skips-ownership', family: 'runs', level: 'gate', description: 'a read path that only matches after normalisation (slashes, dots, case, encoding) reaches a handler without the ownership check', caughtBy: ['RUN-OTHER-ACCOUNT'],
+    steps: () => {
+      const lenient = new WeakSet<Ctx>();
+      const runsPrefix = `${contract.limits.apiRootPath}${contract.limits.endpoints.createRun.path}/`.toLowerCase();
+      const normalise = (path: string) => {
+        let p = path;
+        try { p = decodeURIComponent(p); } catch { /* keep it */ }
+        p = posix.normalize(p.replace(/\\/g, '/').split(';')[0]!).replace(/\/+$/, '');
+        return p.toLowerCase().startsWith(runsPrefix) ? p.slice(runsPrefix.length).trim() : undefined;
+      };
+      return faithfulSteps.map((s) => {
+        if (s.name === 'route') return { ...s, run: (ctx: Ctx) => {
+          const answer = steps.route.run(ctx);
+          const id = answer ? normalise(ctx.call.path) : undefined;
+          if (!id || id.includes('/')) return answer;
+          lenient.add(ctx);
+          ctx.route = 'readRun';
+          ctx.runId = id;
+          return undefined;
+        } };
+        if (s.name === 'lookupRun') return { ...s, run: (ctx: Ctx) => {
+          const run = lenient.has(ctx) ? ctx.state.run(ctx.runId!) : undefined;
+          return run ? { status: contract.limits.endpoints.readRun.successStatus, body: runView(ctx.state, run) } : steps.lookupRun.run(ctx);
+        } };
+        return s;
+      });
+    } },
+  { name: 'model-id-trimmed', family: 'malformed', level: 'gate', description: 'model ids are trimmed of whitespace before the lookup', caughtBy: ['BR-MODEL-NOT-FOUND'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('modelKnown', (ctx) => {
+      const trimmed: Ctx = { ...ctx, parsed: { ...(ctx.parsed as object), model: (ctx.parsed as { model: string }).model.trim() } };
+      const answer = steps.modelKnown.run(trimmed);
+      if (!answer) ctx.model = trimmed.model!;
+      return answer;
+    }) },
+  { name: 'enum-values-normalised', family: 'malformed', level: 'gate', description: 'enum values are trimmed and matched in any case', caughtBy: ['BR-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('schema', (ctx) => {
+      const input = { ...ctx.input! };
+      for (const [field, schema] of Object.entries(ctx.model!.input.properties ?? {})) {
+        const value = input[field];
+        const match = typeof value === 'string' ? schema.enum?.find((v) => v.toLowerCase() === value.trim().toLowerCase()) : undefined;
+        if (match !== undefined) input[field] = match;
+      }
+      ctx.input = input;
+      return steps.schema.run(ctx);
+    }) },
+
+  // accounting (issue 12): the state holes a hand-picked fixture never reaches
+  { name: 'spend-cap-divided', family: 'accounting', level: 'gate', description: 'the spend cap is converted from cents with / instead of ×', caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => replaceStep('spendLimit', (ctx) => {
+      const { spendLimitCents, spentMicroUsd } = ctx.key!;
+      return spendLimitCents !== null && spentMicroUsd >= spendLimitCents / contract.limits.money.microUsdPerCent ? errorAnswer('api_key_spend_limit_exceeded') : undefined;
+    }) },
+  { name: 'create-lowers-spend', family: 'accounting', level: 'gate', description: "a create lowers the key's spend instead of raising it", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => rewrite('create', (a, ctx) => {
+      ctx.state.updateKey(ctx.key!.key, { spentMicroUsd: Math.max(0, ctx.key!.spentMicroUsd - 2 * ctx.cost!) });
+      return a;
+    }) },
+  { name: 'create-lowers-usage', family: 'accounting', level: 'gate', description: "a create lowers the key's usage counter instead of raising it", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => rewrite('create', (a, ctx) => {
+      ctx.state.updateKey(ctx.key!.key, { usageUsed: Math.max(0, ctx.key!.usageUsed - 2) });
+      return a;
+    }) },
+  { name: 'refund-adds-spend', family: 'accounting', level: 'gate', description: "a failed run's refund adds its cost to the key's spend instead of taking it off", caughtBy: ['ACCT-SEQUENCE'],
+    steps: () => {
+      // The refund happens in the state; the deviation books it the wrong way on the next request.
+      const watched = new Set<string>();
+      const table = rewrite('create', (a) => { const id = (a.body as { id?: string }).id; if (id) watched.add(id); return a; });
+      return table.map((s) => (s.name !== 'route' ? s : { ...s, run: (ctx: Ctx) => {
+        for (const id of watched) {
+          const run = ctx.state.run(id);
+          if (run && !run.fails) { watched.delete(id); continue; }
+          if (!run || !run.settled) continue;
+          watched.delete(id);
+          const key = ctx.state.key(run.key);
+          if (key) ctx.state.updateKey(key.key, { spentMicroUsd: key.spentMicroUsd + 2 * run.costUsd });
+        }
+        return steps.route.run(ctx);
+      } }));
+    } },
 ];
 
 export function deviationByName(name: string): Deviation {

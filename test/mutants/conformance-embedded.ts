@@ -1,0 +1,11 @@
+// The test command of the Stryker run: `npm test`, strict, against the embedded emulator only. The
+// caller's RUNBASE_* settings and .env are left out, so a mutant is never judged by (or sent to) a
+// configured deployment, and every mutant is judged by the same seeded run.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('PACT_BROKER'));
+const env = { ...Object.fromEntries(inherited), RUNBASE_STRICT: '1', RUNBASE_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1' };
+const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env, stdio: 'inherit' });
+process.exit(run.status ?? 1);

@@ -1,0 +1,35 @@
+// After `npm run mutation:stryker`: the score per file and the survivors by kind, printed and written
+// to reports/stryker/summary.md (reports/mutation.md belongs to the deviation matrix). Exit 1 when a
+// survivor is not triaged in survivors.json or an entry there matches no survivor.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { committedResultFile, KINDS, matchTriage, readResult, readTriage, scoreOf, survivorsOf } from './triage.ts';
+
+const reportsDir = fileURLToPath(new URL('../../reports/stryker/', import.meta.url));
+const result = readResult(join(reportsDir, 'mutation.json')) ?? readResult(committedResultFile);
+if (!result) {
+  console.error('no Stryker result: run npm run mutation:stryker first');
+  process.exit(2);
+}
+const score = scoreOf(result);
+const survivors = survivorsOf(result);
+const triage = readTriage();
+const { untriaged, stale } = matchTriage(survivors, triage);
+const kindOf = (s: (typeof survivors)[number]) => triage.find((e) => e.file === s.file && e.line === s.line && e.mutator === s.mutator && e.replacement === s.replacement)?.kind;
+const byKind = Object.fromEntries(KINDS.map((k) => [k, survivors.filter((s) => kindOf(s) === k).length]));
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const lines = [
+  '# Stryker: mutants of the emulator against the conformance run', '',
+  `**Score ${pct(score.score)}**: ${score.detected} of ${score.total} mutants detected (killed or timed out). Survivors: ${survivors.length} — ${KINDS.map((k) => `${byKind[k]} ${k}`).join(', ')}, ${untriaged.length} untriaged; ${stale.length} stale triage entries.`, '',
+  '| file | detected | survived | score |', '|---|---|---|---|',
+  ...Object.entries(score.files).map(([f, s]) => `| ${f} | ${s.detected} | ${s.undetected} | ${pct(s.total ? s.detected / s.total : 1)} |`),
+  '', '## Untriaged survivors', '',
+  ...(untriaged.length ? untriaged.map((s) => `- ${s.file}:${s.line} ${s.mutator} → \`${s.replacement.replace(/\s+/g, ' ').slice(0, 120)}\``) : ['none']),
+  '',
+];
+mkdirSync(reportsDir, { recursive: true });
+writeFileSync(join(reportsDir, 'summary.md'), lines.join('\n'));
+console.log(lines.slice(2, 3).join(''));
+console.log(`summary: ${join(reportsDir, 'summary.md')}`);
+process.exit(untriaged.length || stale.length ? 1 : 0);
