@@ -2,7 +2,8 @@
 // Every request the verifier makes goes out through `send` (a rule's `r.send`: the run's session,
 // which paces each key, counts the request and logs the exchange for ENV-*, SEC-NO-SECRET-ECHO and
 // SRV-NO-5XX), with the key the provider state maps to. Pact's example key never reaches the target,
-// and no configured secret reaches Pact: the answer it judges is redacted first.
+// and no configured secret reaches Pact: the answer it judges is redacted first. The Content-Type
+// Pact sees is the body's own (see onRequest); the target's label is judged by ENV-CONTENT-TYPE.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contract } from '../contract/index.ts';
@@ -98,6 +99,9 @@ export async function startPactProxy(): Promise<PactProxy> {
       const exchange = await job.send(spec);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(exchange.response.headers)) if (!NOT_RELAYED.has(name)) headers[name] = job.redact(value);
+      // One level per fact: the Content-Type is ENV-CONTENT-TYPE's (warn). Pact judges a body that
+      // parses as JSON as JSON, whatever the label; any other body goes with the target's own label.
+      if (exchange.response.json !== undefined) headers['content-type'] = 'application/json';
       answer(res, exchange.response.status, headers, job.redact(exchange.response.bodyText));
     } catch (error) {
       failure = error;
