@@ -4,19 +4,15 @@
 // (its printed output captured, redacted, kept in the report only) and reaches the target through
 // the pacing/recording proxy, so its requests are paced per key, counted and judged like the rules'.
 import { afterAll, describe } from 'vitest';
-import { contract, errorForFault } from '../src/contract/index.ts';
 import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
-import { absentRunId, readRun } from '../src/conformance/requests.ts';
 import { redactText } from '../src/conformance/redact.ts';
-import { matchingError } from '../src/oracles/error-answer.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
 import { verifyInteraction } from '../src/pact/verify.ts';
-import { startPactProxy, type PactProxy, type StateSetup } from '../src/pact/proxy.ts';
+import { startPactProxy, type PactProxy } from '../src/pact/proxy.ts';
+import { isRateLimitedCase, setUpState } from '../src/pact/states.ts';
 import { startVerifierHost, type VerifierHost } from '../src/pact/verifier-host.ts';
-import { keyForFixture } from '../src/conformance/fixtures.ts';
 
-const limit = contract.limits.rateLimit;
 const MAX_OUTPUT_KEPT = 4000;
 
 let tools: Promise<{ proxy: PactProxy; host: VerifierHost }> | undefined;
@@ -28,41 +24,19 @@ afterAll(async () => {
   await proxy.close();
 });
 
-/** Spend a leased key's budget until the target limits it (the rate-limited state). */
-async function exhaust(r: RuleRun, key: string): Promise<void> {
-  for (let i = 0; i < 2 * limit.requests + 1; i++) {
-    const e = await r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }, { raw: true }));
-    if (matchingError(e, [errorForFault('rateLimited')])) return;
-  }
-}
-
-/**
- * The state's setup. Only the rate-limited state takes a pool key of its own, spends it with raw
- * requests and sends raw; the scheduler saw those sends, so the key's next paced request waits its
- * window out (with one key, the rules after it wait; nothing of ours is ever refused).
- */
-async function setUpState(r: RuleRun, c: PactCase, leasedKey: string | undefined): Promise<StateSetup> {
-  if (c.fixture === null) return { auth: { kind: 'header', value: null } };
-  if (leasedKey) {
-    await exhaust(r, leasedKey);
-    return { auth: { kind: 'key', key: leasedKey }, raw: true };
-  }
-  const fixtureKey = c.fixture === 'apiKeys' ? undefined : keyForFixture(r.session.config, c.fixture);
-  const auth: StateSetup['auth'] = fixtureKey ? { kind: 'key', key: fixtureKey } : { kind: 'pool' };
-  if (!c.request.readsProviderRun) return { auth };
-  // A failed create is judged (and fails this rule) in createOneRun; Pact then has no run id to read.
-  const run = await createOneRun(r, auth);
-  return run ? { auth: run.auth, params: { runId: run.id } } : { auth };
-}
-
 async function verify(r: RuleRun, c: PactCase): Promise<void> {
-  const rateLimited = c.response.code === errorForFault('rateLimited').code;
-  const lease = rateLimited ? await r.session.scheduler.lease() : undefined;
+  // Only the rate-limited state spends a key: it gets one of its own for the verification.
+  const lease = isRateLimitedCase(c) ? await r.session.scheduler.lease() : undefined;
   try {
     const { proxy, host } = await pactTools();
     const { violations, output } = await verifyInteraction(c, {
       proxy, host,
-      setUp: () => setUpState(r, c, lease?.key),
+      setUp: () => setUpState(c, {
+        config: r.session.config,
+        send: (spec) => r.send(spec),
+        ...(lease ? { spendableKey: lease.key } : {}),
+        createRun: (auth) => createOneRun(r, auth),
+      }),
       send: (spec) => r.send(spec),
       redact: (text) => redactText(text, r.session.secrets),
       timeoutMs: r.session.config.timeoutMs,
