@@ -21,6 +21,9 @@ export interface StateSetup {
   params?: Record<string, string>;
 }
 
+/** An interaction without a provider state: a healthy pool key, paced. */
+const STATELESS: StateSetup = { auth: { kind: 'pool' } };
+
 export interface ProxyJob {
   /** Sets the named state up (Pact calls it before the interaction's request). */
   setUp(state: string): Promise<StateSetup>;
@@ -83,7 +86,11 @@ export async function startPactProxy(): Promise<PactProxy> {
 
   async function onState(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const change = JSON.parse(body.toString('utf8') || '{}') as { state?: string; action?: string };
-    if (change.action === 'teardown' || !change.state) return answer(res, 200, { 'content-type': 'application/json' }, '{}');
+    // A state lasts for its interaction: one without a state (another consumer's) starts from the default.
+    if (change.action === 'teardown' || !change.state) {
+      setup = undefined;
+      return answer(res, 200, { 'content-type': 'application/json' }, '{}');
+    }
     setup = await job!.setUp(change.state);
     answer(res, 200, { 'content-type': 'application/json' }, JSON.stringify(setup.params ?? {}));
   }
@@ -94,8 +101,8 @@ export async function startPactProxy(): Promise<PactProxy> {
     if (failure !== undefined) return answer(res, 502, { 'content-type': 'text/plain' }, 'verification ended early');
     try {
       if (req.url === STATE_PATH) return await onState(req, res, body);
-      const spec = setup && specOf(req, body, setup);
-      if (!spec) return answer(res, 502, { 'content-type': 'text/plain' }, 'no provider state set up, or a path outside the API root');
+      const spec = specOf(req, body, setup ?? STATELESS);
+      if (!spec) return answer(res, 502, { 'content-type': 'text/plain' }, `a path outside the API root (${contract.limits.apiRootPath})`);
       const exchange = await job.send(spec);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(exchange.response.headers)) if (!NOT_RELAYED.has(name)) headers[name] = job.redact(value);
