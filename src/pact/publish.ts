@@ -14,7 +14,7 @@ import { keyForFixture } from '../conformance/fixtures.ts';
 import { startPactProxy, STATE_PATH, type StateSetup } from './proxy.ts';
 import { isRateLimitedCase, setUpState } from './states.ts';
 import { startVerifierHost } from './verifier-host.ts';
-import { errorsOf, plainOutput } from './verify.ts';
+import { errorsOf, plainOutput, verifierTimeoutMs } from './verify.ts';
 
 export interface BrokerSettings { url: string; token?: string; username?: string; password?: string; providerVersion: string; branch?: string }
 
@@ -129,7 +129,7 @@ export async function verifyAndPublish(config: Config, broker: BrokerSettings): 
       providerVersion: broker.providerVersion,
       ...(broker.branch ? { providerVersionBranch: broker.branch } : {}),
       logLevel: 'warn',
-      timeout: config.timeoutMs,
+      timeout: verifierTimeoutMs(config.timeoutMs),
     }));
     return outcomeOf(result, redact);
   } finally {

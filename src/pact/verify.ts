@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contractsDir } from '../contract/index.ts';
+import { contract, contractsDir } from '../contract/index.ts';
 import type { Violation } from '../oracles/types.ts';
 import { PACT_FILE, PROVIDER, type PactCase } from './interactions.ts';
 import { STATE_PATH, type PactProxy, type ProxyJob } from './proxy.ts';
@@ -67,6 +67,21 @@ export interface VerifyOptions extends Omit<ProxyJob, 'setUp'> {
 
 export interface Verification { violations: Violation[]; output: string }
 
+/**
+ * Pact's per-request timeout. Behind the proxy a request may first wait for its key's window (with
+ * one key, after the rate-limited state spent it) and through the 429 backoff; the session's own
+ * timeout bounds the exchange itself, so Pact's only has to outlast the pacing.
+ */
+export function verifierTimeoutMs(timeoutMs: number): number {
+  const { windowSeconds, backoffSeconds } = contract.limits.rateLimit;
+  return 2 * timeoutMs + (windowSeconds + backoffSeconds.reduce((a, b) => a + b, 0)) * 1000 + 30_000;
+}
+
+/** The verifier could not judge (it did not start, crashed, or could not read the pact): the suite's fault, not the target's. */
+export class VerifierError extends Error {
+  override readonly name = 'VerifierError';
+}
+
 export async function verifyInteraction(c: PactCase, opts: VerifyOptions): Promise<Verification> {
   const file = singleInteractionPact(c);
   const result = await opts.proxy.run({ setUp: opts.setUp, send: opts.send, redact: opts.redact }, () => opts.host.verify({
@@ -75,8 +90,10 @@ export async function verifyInteraction(c: PactCase, opts: VerifyOptions): Promi
     pactUrls: [file],
     providerStatesSetupUrl: opts.proxy.url + STATE_PATH,
     logLevel: 'warn',
-    timeout: opts.timeoutMs,
+    timeout: verifierTimeoutMs(opts.timeoutMs),
   }));
+  const output = opts.redact(plainOutput(result.output));
+  if (!result.ok && !result.json) throw new VerifierError(`the Pact verifier could not run: ${opts.redact(result.error ?? 'no result')}${output ? `; it printed: ${output.slice(-1000)}` : ''}`);
   const redact = (v: Violation): Violation => ({ ...v, message: opts.redact(v.message), expected: opts.redact(v.expected), actual: opts.redact(v.actual) });
-  return { violations: violationsOf(result).map(redact), output: opts.redact(plainOutput(result.output)) };
+  return { violations: violationsOf(result).map(redact), output };
 }
