@@ -41,10 +41,15 @@ export async function setUpState(c: PactCase, deps: StateDeps): Promise<StateSet
     await exhaustKey(deps.send, deps.spendableKey, c.ruleId);
     return { auth: { kind: 'key', key: deps.spendableKey }, raw: true };
   }
+  if (c.request.readsProviderRun) {
+    // "A run created with this API key": created and read with one and the same key (whether other
+    // keys of the account see it is an observe rule's business). A failed create is judged by the
+    // caller; Pact then has no run id and fails the read.
+    const key = keyForFixture(deps.config, c.fixture);
+    const auth: Auth = key ? { kind: 'key', key } : { kind: 'pool' };
+    const run = await deps.createRun(auth);
+    return run ? { auth, params: { runId: run.id } } : { auth };
+  }
   const fixtureKey = c.fixture === 'apiKeys' ? undefined : keyForFixture(deps.config, c.fixture);
-  const auth: Auth = fixtureKey ? { kind: 'key', key: fixtureKey } : { kind: 'pool' };
-  if (!c.request.readsProviderRun) return { auth };
-  // A failed create is judged by the caller; Pact then has no run id and fails the read.
-  const run = await deps.createRun(auth);
-  return run ? { auth: run.auth, params: { runId: run.id } } : { auth };
+  return { auth: fixtureKey ? { kind: 'key', key: fixtureKey } : { kind: 'pool' } };
 }
