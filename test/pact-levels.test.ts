@@ -9,6 +9,7 @@ import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type Answer, type RunningEmulator, type Step } from '../src/emulator/index.ts';
 import { rewrite } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
+import { pactPath } from '../src/pact/verify.ts';
 import { runConformance } from './helpers.ts';
 
 const emulators: RunningEmulator[] = [];
@@ -34,7 +35,24 @@ const cases: { name: string; steps: () => Step[]; reportedBy: { id: string; verd
   },
 ];
 
+interface PactInteraction {
+  description: string;
+  response: { headers?: Record<string, unknown>; body?: { content?: { error?: { code?: string; message?: string } } }; matchingRules?: { body?: Record<string, { matchers: { match: string }[] }> } };
+}
+
 describe('PACT twins agree with the catalogue on levels', () => {
+  it('the pact asserts no response Content-Type, and no message text but the documented one', () => {
+    const pact = JSON.parse(readFileSync(pactPath(), 'utf8')) as { interactions: PactInteraction[] };
+    for (const i of pact.interactions) {
+      expect(Object.keys(i.response.headers ?? {}).map((h) => h.toLowerCase()), i.description).not.toContain('content-type');
+      const error = i.response.body?.content?.error;
+      if (!error?.code) continue;
+      const documented = documentedMessage(error.code);
+      if (documented) expect(error.message, i.description).toBe(documented);
+      else expect(i.response.matchingRules?.body?.['$.error.message']?.matchers.map((m) => m.match), i.description).toEqual(['type']);
+    }
+  });
+
   for (const c of cases) {
     it(`${c.name}: exit 0, every PACT rule passes, ${c.reportedBy.id} ${c.reportedBy.verdict}`, async () => {
       const emulator = await startEmulator({ clock: 'virtual', steps: c.steps() });

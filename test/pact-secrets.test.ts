@@ -2,6 +2,8 @@
 // never shown, and a key the target echoes into a Pact-verified answer reaches no output in any
 // encoding. The deviant target echoes the key it was sent into the error code of the pact's
 // run_not_found interaction (a field Pact compares exactly, so Pact prints it in its mismatch).
+// Pact's own text never reaches the console (captured in the verifier's process); what our reporter
+// prints of Pact's mismatches is redacted by redactText, whose encoded forms are issue 11's (h11).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
