@@ -21,16 +21,20 @@ export interface StateDeps {
 
 export const isRateLimitedCase = (c: PactCase): boolean => c.response.code === errorForFault('rateLimited').code;
 
-/** Spend `key`'s budget with raw requests until the target limits it (bounded). */
+/**
+ * Spend `key`'s budget: bursts of limit + 1 raw requests sent together, so they land inside one
+ * window at any latency, until the target answers one of them 429 RATE_LIMITED (bounded: two bursts).
+ */
 export async function exhaustKey(send: StateDeps['send'], key: string, tag: string): Promise<void> {
-  for (let i = 0; i < 2 * contract.limits.rateLimit.requests + 1; i++) {
-    const e = await send(readRun(absentRunId(tag), { kind: 'key', key }, { raw: true }));
-    if (matchingError(e, [errorForFault('rateLimited')])) return;
+  const burst = contract.limits.rateLimit.requests + 1;
+  for (let round = 0; round < 2; round++) {
+    const answers = await Promise.all(Array.from({ length: burst }, () => send(readRun(absentRunId(tag), { kind: 'key', key }, { raw: true }))));
+    if (answers.some((e) => matchingError(e, [errorForFault('rateLimited')]))) return;
   }
 }
 
 /**
- * The state's setup. Only the rate-limited state spends a key (raw requests, then a raw send); the
+ * The state's setup. Only the rate-limited state spends a key (a raw burst, then a raw send); the
  * scheduler saw those sends, so that key's next paced request waits its window out: with one key,
  * what follows waits, and nothing of ours is refused. Every other state is paced on its key.
  */
