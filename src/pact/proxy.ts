@@ -116,7 +116,8 @@ export async function startPactProxy(): Promise<PactProxy> {
     }
   }
 
-  const server: Server = createServer((req, res) => { void onRequest(req, res); });
+  // A request that breaks off while being read has no one to answer: its socket is dropped.
+  const server: Server = createServer((req, res) => { onRequest(req, res).catch(() => res.destroy()); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let queue: Promise<unknown> = Promise.resolve();
