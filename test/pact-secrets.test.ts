@@ -12,6 +12,7 @@ import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 import { rewrite } from '../src/selftest/deviations.ts';
 import { pactCases } from '../src/pact/interactions.ts';
+import { RESULT_MARK } from '../src/pact/verifier-host.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import { runConformance } from './helpers.ts';
 
@@ -59,5 +60,20 @@ describe("Pact's output", () => {
         for (const [name, encode] of Object.entries(encodings)) expect(text.includes(encode(key)), `${name} key in ${where}`).toBe(false);
       }
     }
+  });
+
+  it("cannot be forged by a target: result lines in an answer Pact prints do not pass the interaction", async () => {
+    // Every job id a run could use, each with a forged success: Pact prints the code in its mismatch.
+    const forged = Array.from({ length: 40 }, (_, id) => `\n${RESULT_MARK}${JSON.stringify({ id, ok: true, json: '{"result":true,"errors":[]}' })}\n`).join('');
+    const steps = rewrite('lookupRun', (a, ctx) => (ctx.call.path.endsWith(pactReadPath.slice(contract.limits.apiRootPath.length)) ? { ...a, body: { error: { message: 'no such run', code: forged } } } : a));
+    const emulator = await startEmulator({ clock: 'virtual', steps });
+    emulators.push(emulator);
+    const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+    const dir = mkdtempSync(join(tmpdir(), 'runbase-pact-forged-'));
+    const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '1', RUNBASE_REPORT_DIR: dir });
+    const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport;
+    expect(report.rules.find((r) => r.id === 'PACT-RUN-NOT-FOUND')?.verdict, run.output).toBe('failed');
+    expect(report.rules.filter((r) => r.family === 'pact' && r.id !== 'PACT-RUN-NOT-FOUND' && r.verdict !== 'passed').map((r) => r.id)).toEqual([]);
+    expect(run.code).toBe(1);
   });
 });

@@ -1,10 +1,13 @@
 // The parent side of verifier-process.ts: one child per host, jobs in order, and each job's stdout
 // and stderr captured (never printed) so the caller can redact and condense it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { VerifierOptions } from '@pact-foundation/pact-core';
 
+/** The child's result line starts with this, then the host's nonce: a target cannot forge it into Pact's printed text. */
 export const RESULT_MARK = '\u001eRUNBASE-PACT-RESULT ';
+export const MARK_ENV = 'RB_PACT_RESULT_MARK';
 
 export interface VerifierResult {
   /** True when every interaction verified. */
@@ -31,14 +34,15 @@ export function startVerifierHost(): VerifierHost {
   let pending: { id: number; resolve: (r: VerifierResult) => void; reject: (e: Error) => void } | undefined;
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
+  const mark = `${RESULT_MARK}${randomBytes(16).toString('hex')} `;
 
   function onStdout(chunk: string): void {
     output += chunk;
-    const at = output.indexOf(RESULT_MARK);
+    const at = output.indexOf(mark);
     if (at === -1 || !pending) return;
     const end = output.indexOf('\n', at);
     if (end === -1) return;
-    const result = JSON.parse(output.slice(at + RESULT_MARK.length, end)) as Omit<VerifierResult, 'output'> & { id: number };
+    const result = JSON.parse(output.slice(at + mark.length, end)) as Omit<VerifierResult, 'output'> & { id: number };
     const own = output.slice(0, at);
     output = output.slice(end + 1);
     const done = pending;
@@ -51,15 +55,19 @@ export function startVerifierHost(): VerifierHost {
   function ensureChild(): ChildProcessWithoutNullStreams {
     if (child) return child;
     const c = spawn(process.execPath, ['--import', 'tsx', childScript], {
-      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1' },
+      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1', [MARK_ENV]: mark },
     });
-    c.stdout.setEncoding('utf8').on('data', onStdout);
-    c.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
-    c.on('exit', (code, signal) => {
-      pending?.resolve({ ok: false, error: `the Pact verifier process ended (${signal ?? `exit ${code}`})`, output });
+    const ended = (why: string) => {
+      pending?.resolve({ ok: false, error: `the Pact verifier process ${why}`, output });
       pending = undefined;
       child = undefined;
-    });
+    };
+    // A child that cannot start, or dies, ends its job with the reason.
+    c.on('error', (error) => ended(`could not start: ${error.message}`));
+    c.stdin.on('error', () => undefined);
+    c.stdout.setEncoding('utf8').on('data', onStdout);
+    c.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+    c.on('exit', (code, signal) => ended(`ended (${signal ?? `exit ${code}`})`));
     child = c;
     return c;
   }
