@@ -11,7 +11,10 @@ import { runConformance } from './helpers.ts';
 
 interface Seen { method: string; url: string; body: string; auth?: string }
 
-async function standInBroker(): Promise<{ url: string; seen: Seen[]; server: Server }> {
+/** ok: a working broker; 401/500: every request answered so; publish-500: everything works but publishing. */
+type BrokerMode = 'ok' | 401 | 500 | 'publish-500';
+
+async function standInBroker(mode: BrokerMode = 'ok'): Promise<{ url: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const pact = JSON.parse(readFileSync(pactPath(), 'utf8'));
   let base = '';
@@ -20,6 +23,8 @@ async function standInBroker(): Promise<{ url: string; seen: Seen[]; server: Ser
     const body = await read(req);
     seen.push({ method: req.method!, url: req.url!, body, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
     const json = (status: number, value: unknown) => { res.writeHead(status, { 'content-type': 'application/hal+json' }); res.end(JSON.stringify(value)); };
+    if (typeof mode === 'number') return json(mode, { error: mode === 401 ? 'Unauthorized' : 'Internal Server Error' });
+    if (mode === 'publish-500' && req.method === 'POST' && req.url?.endsWith('/verification-results')) return json(500, { error: 'Internal Server Error' });
     const pactHref = `${base}/pacts/provider/runbase-api/consumer/runbase-conformance/version/1.0.0`;
     if (req.method === 'GET' && req.url === '/') {
       return json(200, { _links: {
@@ -84,5 +89,41 @@ describe('publishing verification results to a Pact Broker', () => {
     expect(run.code, run.output).toBe(1);
     const result = broker.seen.find((s) => s.url.endsWith('/verification-results'));
     expect(JSON.parse(result!.body)).toMatchObject({ success: false, providerApplicationVersion: '1.2.4' });
+    expect(run.stderr).toContain('verification failed (results published');
   });
+
+  // The broker, not the target, is at fault: exit 2 with the broker's reason, never "verification failed".
+  const brokerFaults: { name: string; mode: BrokerMode | 'unreachable'; reason: RegExp }[] = [
+    { name: 'a broker answering 401', mode: 401, reason: /refused the credentials \(401\)/ },
+    { name: 'a broker answering 500', mode: 500, reason: /answered 500/ },
+    { name: 'an unreachable broker', mode: 'unreachable', reason: /cannot be reached \(ECONNREFUSED\)/ },
+    { name: 'a broker that fails to store the results', mode: 'publish-500', reason: /results were not published: Publishing of verification results failed .*500/ },
+  ];
+  for (const f of brokerFaults) {
+    it(`exits 2 with the reason for ${f.name}`, async () => {
+      let url: string;
+      if (f.mode === 'unreachable') {
+        url = await freePortUrl();
+      } else {
+        const broker = await standInBroker(f.mode);
+        closers.push(() => new Promise((r) => broker.server.close(() => r())));
+        url = broker.url;
+      }
+      const env = await emulatorEnv();
+      const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '1', PACT_BROKER_BASE_URL: url, PACT_BROKER_TOKEN: 'broker-token', PACT_PROVIDER_VERSION: '1.2.5' });
+      expect(run.code, run.output).toBe(2);
+      expect(run.stderr).toMatch(f.reason);
+      expect(run.output).not.toContain('verification failed');
+      expect(run.output).not.toContain('broker-token');
+    });
+  }
 });
+
+/** A loopback URL nothing listens on: a port just released. */
+async function freePortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}

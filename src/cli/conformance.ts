@@ -9,7 +9,9 @@ import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
-import { brokerSettings, verifyAndPublish } from '../pact/publish.ts';
+import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
+import { redactText } from '../conformance/redact.ts';
+import { secretsOf } from '../conformance/session.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -26,14 +28,19 @@ async function publishToBroker(config: Config): Promise<number> {
     return EXIT.conforms;
   }
   try {
-    await verifyAndPublish(config, broker);
-    console.log(`Pact Broker: verification results published for provider version ${broker.providerVersion}`);
-    return EXIT.conforms;
+    const outcome = await verifyAndPublish(config, broker);
+    if (outcome.kind === 'published') {
+      console.log(`Pact Broker: verification results published for provider version ${broker.providerVersion}`);
+      return EXIT.conforms;
+    }
+    // A real mismatch: the target broke a consumer's pact, and the broker has the failure.
+    console.error(`Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
+    for (const m of outcome.mismatches.slice(0, 5)) console.error(`  ✗ ${m}`);
+    return EXIT.broken;
   } catch (error) {
-    const text = (error as Error).message;
-    const mismatch = text.startsWith('{');
-    console.error(`Pact Broker: ${mismatch ? 'verification failed (results published)' : `could not verify or publish: ${text}`}`);
-    return mismatch ? EXIT.broken : EXIT.error;
+    // The broker unreachable, refusing, failing, or the verifier unable to run: nothing to blame on the target.
+    console.error(`Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`);
+    return EXIT.error;
   }
 }
 

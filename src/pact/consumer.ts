@@ -1,9 +1,11 @@
 // Writes the consumer pact (PactV4) for pactCases(): each interaction is exercised against Pact's mock
 // server, which records it. Exact status and code; type matchers for messages, ids and costs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PactV4, MatchersV3 } from '@pact-foundation/pact';
 import { request } from 'undici';
 import { contract } from '../contract/index.ts';
-import { CONSUMER, PROVIDER, pactCases, type PactCase } from './interactions.ts';
+import { CONSUMER, PROVIDER, PACT_FILE, pactCases, type PactCase } from './interactions.ts';
 import { parsesAsJson } from '../generators/bodies.ts';
 
 const { like, integer, regex, fromProviderState } = MatchersV3;
@@ -32,6 +34,26 @@ async function exercise(c: PactCase, baseUrl: string, path: string): Promise<voi
   if (res.statusCode !== c.response.status) throw new Error(`${c.ruleId}: the mock server answered ${res.statusCode}`);
 }
 
+interface PactResponse { headers?: Record<string, unknown>; matchingRules?: { header?: Record<string, unknown> } }
+interface WrittenPact { interactions: { response: PactResponse }[] }
+
+/**
+ * One level per fact: an answer's Content-Type is ENV-CONTENT-TYPE's (a warn rule), so no interaction
+ * asserts it; Pact adds it to every JSON response, and it is taken out here. The body keeps its type.
+ */
+function withoutResponseContentType(file: string): void {
+  const pact = JSON.parse(readFileSync(file, 'utf8')) as WrittenPact;
+  for (const { response } of pact.interactions) {
+    for (const where of [response.headers, response.matchingRules?.header]) {
+      if (!where) continue;
+      for (const name of Object.keys(where)) if (name.toLowerCase() === 'content-type') delete where[name];
+    }
+    if (response.headers && Object.keys(response.headers).length === 0) delete response.headers;
+    if (response.matchingRules?.header && Object.keys(response.matchingRules.header).length === 0) delete response.matchingRules.header;
+  }
+  writeFileSync(file, JSON.stringify(pact, null, 2));
+}
+
 export async function writeConsumerPact(dir: string): Promise<void> {
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir, logLevel: 'warn' });
   for (const c of pactCases()) {
@@ -56,4 +78,5 @@ export async function writeConsumerPact(dir: string): Promise<void> {
       .willRespondWith(c.response.status, (b) => b.jsonBody(responseBody(c)))
       .executeTest((mock) => exercise(c, mock.url, c.request.path));
   }
+  withoutResponseContentType(join(dir, PACT_FILE));
 }

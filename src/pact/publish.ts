@@ -1,13 +1,20 @@
 // With PACT_BROKER_BASE_URL set, `npm test` also verifies the pacts the broker holds for this provider
 // against the target and publishes the results, with the provider version from the environment or
-// git, so `pact-broker can-i-deploy` can answer. The states map to the configured fixture keys.
+// git, so `pact-broker can-i-deploy` can answer. The states map to the configured fixture keys; the
+// verifier runs in its child process behind the pacing proxy, like the PACT rules.
 import { execFileSync } from 'node:child_process';
-import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import { request } from 'undici';
-import { contract, errorForFault } from '../contract/index.ts';
+import { contract } from '../contract/index.ts';
 import type { Config } from '../config.ts';
+import { createSession } from '../conformance/session.ts';
+import { redactText } from '../conformance/redact.ts';
+import { createRun } from '../conformance/requests.ts';
 import { PROVIDER, pactCases } from './interactions.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';
+import { startPactProxy, STATE_PATH, type StateSetup } from './proxy.ts';
+import { isRateLimitedCase, setUpState } from './states.ts';
+import { startVerifierHost } from './verifier-host.ts';
+import { errorsOf, plainOutput, verifierTimeoutMs } from './verify.ts';
 
 export interface BrokerSettings { url: string; token?: string; username?: string; password?: string; providerVersion: string; branch?: string }
 
@@ -34,10 +41,38 @@ export function brokerSettings(env: NodeJS.ProcessEnv): BrokerSettings | undefin
   };
 }
 
-/** The key a state maps to; the rate-limited state spends a pool key of its own. */
-function keyFor(config: Config, fixture: string | null, rateLimited = false): string | null {
-  if (fixture === null) return null;
-  return keyForFixture(config, fixture, rateLimited ? config.keys.pool.length - 1 : 0) ?? null;
+/** The broker could not be used (unreachable, refused, failing): exit 2, with the broker's reason. */
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+}
+
+/** published: every interaction verified and the result published; mismatch: Pact's mismatches (published too). */
+export type PublishOutcome = { kind: 'published' } | { kind: 'mismatch'; mismatches: string[] };
+
+/** Settings before any request: publishing verifies every interaction, so it needs every fixture. */
+function requireEverything(config: Config): void {
+  const cases = pactCases();
+  const missing = cases.filter((c) => c.fixture !== null && !keyForFixture(config, c.fixture)).map((c) => c.fixture);
+  if (missing.length) throw new BrokerError(`publishing needs every provider state's fixture; missing: ${[...new Set(missing)].join(', ')}`);
+  if (cases.some((c) => c.billable) && !config.allowBillable) throw new BrokerError('publishing verifies every interaction, some of them billable: set RUNBASE_ALLOW_BILLABLE=1');
+}
+
+/** A broker that does not answer, or refuses our credentials, is named before Pact runs. */
+async function checkBroker(broker: BrokerSettings, timeoutMs: number): Promise<void> {
+  const headers: Record<string, string> = { accept: 'application/hal+json' };
+  if (broker.token) headers.authorization = `Bearer ${broker.token}`;
+  else if (broker.username) headers.authorization = `Basic ${Buffer.from(`${broker.username}:${broker.password ?? ''}`).toString('base64')}`;
+  let status: number;
+  try {
+    const res = await request(broker.url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    await res.body.text();
+    status = res.statusCode;
+  } catch (error) {
+    const err = error as { code?: string; cause?: { code?: string }; message?: string };
+    throw new BrokerError(`the Pact Broker at ${broker.url} cannot be reached (${err.code ?? err.cause?.code ?? err.message ?? 'no answer'})`);
+  }
+  if (status === 401 || status === 403) throw new BrokerError(`the Pact Broker refused the credentials (${status}): check PACT_BROKER_TOKEN or PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD`);
+  if (status >= 400) throw new BrokerError(`the Pact Broker answered ${status}`);
 }
 
 async function waitOneWindow(config: Config): Promise<void> {
@@ -50,65 +85,70 @@ async function waitOneWindow(config: Config): Promise<void> {
   }
 }
 
-/** Verify the broker's pacts for this provider and publish the results. Rejects with Pact's mismatches. */
-export async function verifyAndPublish(config: Config, broker: BrokerSettings): Promise<void> {
-  if (config.target.kind !== 'remote') throw new Error('the target is not resolved');
-  const apiRoot = new URL(config.target.apiRoot);
-  const documentedRoot = contract.limits.apiRootPath;
-  const rootPath = apiRoot.pathname.replace(/\/$/, '');
-  const cases = pactCases();
-  const missing = cases.filter((c) => c.fixture !== null && !keyFor(config, c.fixture)).map((c) => c.fixture);
-  if (missing.length) throw new Error(`publishing needs every provider state's fixture; missing: ${[...new Set(missing)].join(', ')}`);
-  if (cases.some((c) => c.billable) && !config.allowBillable) throw new Error('publishing verifies every interaction, some of them billable: set RUNBASE_ALLOW_BILLABLE=1');
-
-  let current: string | null = null;
-  const auth = (key: string) => ({ authorization: `${contract.limits.keys.scheme} ${key}` });
-  const get = (key: string) => request(`${config.target.kind === 'remote' ? config.target.apiRoot : ''}${contract.limits.endpoints.createRun.path}/${contract.limits.runs.idPrefix}publishprobe`, { headers: auth(key) });
-  const stateHandlers: NonNullable<VerifierOptions['stateHandlers']> = {};
-  for (const c of cases) {
-    const rateLimited = c.response.code === errorForFault('rateLimited').code;
-    stateHandlers[c.state] = async () => {
-      current = keyFor(config, c.fixture, rateLimited);
-      if (rateLimited && current) {
-        // Spend the key's budget until the target limits it.
-        for (let i = 0; i < 2 * contract.limits.rateLimit.requests + 1; i++) {
-          const res = await get(current);
-          const body = (await res.body.json().catch(() => ({}))) as { error?: { code?: string } };
-          if (body.error?.code === errorForFault('rateLimited').code) break;
-        }
-      }
-      if (c.request.readsProviderRun && current) {
-        const res = await request(config.target.kind === 'remote' ? config.target.apiRoot + contract.limits.endpoints.createRun.path : '', {
-          method: 'POST', headers: { ...auth(current), 'content-type': 'application/json' },
-          body: JSON.stringify({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } }),
-        });
-        const run = (await res.body.json()) as { id?: string };
-        return run.id ? { runId: run.id } : undefined;
-      }
-      return undefined;
-    };
-  }
-  const filter = (req: { headers: Record<string, unknown>; url?: string }, _res: unknown, next: () => void): void => {
-    if (current) req.headers.authorization = `${contract.limits.keys.scheme} ${current}`;
-    else delete req.headers.authorization;
-    if (rootPath !== documentedRoot && req.url?.startsWith(documentedRoot)) req.url = rootPath + req.url.slice(documentedRoot.length);
-    next();
-  };
-  // The rules just ran on these keys: let one window pass so every key starts with its full budget.
+/** Verify the broker's pacts for this provider and publish the results. Throws BrokerError when the broker is the problem. */
+export async function verifyAndPublish(config: Config, broker: BrokerSettings): Promise<PublishOutcome> {
+  if (config.target.kind !== 'remote') throw new BrokerError('the target is not resolved');
+  requireEverything(config);
+  await checkBroker(broker, config.timeoutMs);
+  // The rules just ran on these keys in the test worker: let one window pass so every key starts with its full budget.
   await waitOneWindow(config);
-  await new Verifier({
-    provider: PROVIDER,
-    providerBaseUrl: apiRoot.origin,
-    pactBrokerUrl: broker.url,
-    ...(broker.token ? { pactBrokerToken: broker.token } : {}),
-    ...(broker.username ? { pactBrokerUsername: broker.username, pactBrokerPassword: broker.password ?? '' } : {}),
-    consumerVersionSelectors: [{ mainBranch: true }, { deployedOrReleased: true }],
-    publishVerificationResult: true,
-    providerVersion: broker.providerVersion,
-    ...(broker.branch ? { providerVersionBranch: broker.branch } : {}),
-    logLevel: 'warn',
-    timeout: config.timeoutMs,
-    stateHandlers,
-    requestFilter: filter as VerifierOptions['requestFilter'],
-  }).verifyProvider();
+  const session = await createSession({ config, embedded: false });
+  const secrets = new Map(session.secrets);
+  if (broker.token) secrets.set(broker.token, '$PACT_BROKER_TOKEN');
+  if (broker.password) secrets.set(broker.password, '$PACT_BROKER_PASSWORD');
+  const redact = (text: string) => redactText(text, secrets);
+  const send = (spec: Parameters<typeof session.send>[0]) => session.send(spec, 'PACT-BROKER');
+  const spendableKey = config.keys.pool[config.keys.pool.length - 1];
+  const byState = new Map(pactCases().map((c) => [c.state, c]));
+  const setUp = async (state: string): Promise<StateSetup> => {
+    const c = byState.get(state);
+    // Another consumer's state: a healthy key, paced.
+    if (!c) return { auth: { kind: 'pool' } };
+    return setUpState(c, {
+      config, send, ...(isRateLimitedCase(c) && spendableKey ? { spendableKey } : {}),
+      createRun: async (auth) => {
+        const e = await send(createRun({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } }, auth));
+        const id = (e.response.json as { id?: unknown } | undefined)?.id;
+        return typeof id === 'string' ? { id, auth } : undefined;
+      },
+    });
+  };
+
+  const proxy = await startPactProxy();
+  const host = startVerifierHost();
+  try {
+    const result = await proxy.run({ setUp, send, redact }, () => host.verify({
+      provider: PROVIDER,
+      providerBaseUrl: proxy.url,
+      providerStatesSetupUrl: proxy.url + STATE_PATH,
+      pactBrokerUrl: broker.url,
+      ...(broker.token ? { pactBrokerToken: broker.token } : {}),
+      ...(broker.username ? { pactBrokerUsername: broker.username, pactBrokerPassword: broker.password ?? '' } : {}),
+      consumerVersionSelectors: [{ mainBranch: true }, { deployedOrReleased: true }],
+      publishVerificationResult: true,
+      providerVersion: broker.providerVersion,
+      ...(broker.branch ? { providerVersionBranch: broker.branch } : {}),
+      logLevel: 'warn',
+      timeout: verifierTimeoutMs(config.timeoutMs),
+    }));
+    return outcomeOf(result, redact);
+  } finally {
+    await host.close();
+    await proxy.close();
+  }
+}
+
+/** Only interaction mismatches are the target's fault; a verifier that could not judge or publish is the broker's. */
+function outcomeOf(result: { ok: boolean; json?: string; error?: string; output: string }, redact: (t: string) => string): PublishOutcome {
+  const output = redact(plainOutput(result.output));
+  // The verifier logs a failed publication but still reports the verification itself.
+  const publishFailure = output.match(/Publishing of verification results failed[^\n]*/i)?.[0];
+  if (publishFailure) throw new BrokerError(`the verification results were not published: ${publishFailure.slice(0, 300)}`);
+  if (result.ok) return { kind: 'published' };
+  if (!result.json) throw new BrokerError(`the Pact verifier could not run: ${redact(result.error ?? 'no result').slice(0, 300)}`);
+  const { mismatches, problems } = errorsOf(result.json);
+  if (problems.length || mismatches.length === 0) {
+    throw new BrokerError(`the broker's pacts could not be verified: ${redact(problems[0] ?? 'no mismatch named').slice(0, 300)}`);
+  }
+  return { kind: 'mismatch', mismatches: mismatches.map((m) => redact(`${m.mismatch ?? m.type ?? 'mismatch'}${m.path ? ` at ${m.path}` : ''}`)) };
 }

@@ -1,13 +1,15 @@
-// Provider verification of one interaction of the committed pact against the target, with Pact's
-// Verifier: the state handler sets the state up, the request filter puts in the fixture key the
-// state maps to (and the target's API root). Returns Pact's mismatches, as violations.
+// Provider verification of one interaction of the committed pact against the target. Pact's verifier
+// runs in a child process (verifier-host.ts), so its printed output is captured, never shown; it talks
+// to the target through the pacing/recording proxy (proxy.ts), which sets each provider state up,
+// sends with the key that state maps to, and logs every exchange. Returns Pact's mismatches, as violations.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import { contract, contractsDir } from '../contract/index.ts';
 import type { Violation } from '../oracles/types.ts';
-import { PACT_FILE, type PactCase } from './interactions.ts';
+import { PACT_FILE, PROVIDER, type PactCase } from './interactions.ts';
+import { STATE_PATH, type PactProxy, type ProxyJob } from './proxy.ts';
+import type { VerifierHost, VerifierResult } from './verifier-host.ts';
 
 export const pactPath = (): string => join(contractsDir, 'pacts', PACT_FILE);
 
@@ -23,53 +25,75 @@ function singleInteractionPact(c: PactCase): string {
   return file;
 }
 
-interface PactMismatch { mismatch?: string; path?: string; expected?: unknown; actual?: unknown; type?: string }
+interface PactMismatch { mismatch?: string; path?: string; expected?: unknown; actual?: unknown; type?: string; message?: string }
+interface PactError { interaction?: string; mismatch?: { type?: string; mismatches?: PactMismatch[]; message?: string } | string }
 
-/** Pact's rejection carries JSON with each mismatch; anything else is a verification error. */
-export function mismatchesOf(error: unknown): Violation[] {
-  const text = error instanceof Error ? error.message : String(error);
-  try {
-    const parsed = JSON.parse(text) as { errors?: { mismatch?: { mismatches?: PactMismatch[] } | string }[] };
-    const out = (parsed.errors ?? []).flatMap((e) => typeof e.mismatch === 'object' ? e.mismatch.mismatches ?? [] : [{ mismatch: String(e.mismatch) }]);
-    if (out.length) {
-      return out.map((m) => ({ check: 'pactVerification', message: `Pact: ${m.mismatch ?? m.type ?? 'mismatch'}${m.path ? ` at ${m.path}` : ''}`, expected: JSON.stringify(m.expected ?? null), actual: JSON.stringify(m.actual ?? null) }));
-    }
-  } catch { /* not Pact's JSON */ }
-  return [{ check: 'pactVerification', message: `Pact verification failed: ${text.slice(0, 500)}`, expected: 'the pact interaction', actual: 'verification error' }];
+/** The verifier's JSON errors: interaction mismatches, or errors that kept it from judging (no pact, no broker, …). */
+export function errorsOf(json: string): { mismatches: PactMismatch[]; problems: string[] } {
+  let parsed: { errors?: PactError[] };
+  try { parsed = JSON.parse(json) as { errors?: PactError[] }; } catch { return { mismatches: [], problems: [json.slice(0, 500)] }; }
+  const mismatches: PactMismatch[] = [];
+  const problems: string[] = [];
+  for (const e of parsed.errors ?? []) {
+    if (typeof e.mismatch === 'object' && e.mismatch.mismatches?.length) mismatches.push(...e.mismatch.mismatches);
+    else problems.push(typeof e.mismatch === 'object' ? e.mismatch.message ?? e.mismatch.type ?? 'error' : String(e.mismatch ?? 'error'));
+  }
+  return { mismatches, problems };
 }
 
-export interface VerifyOptions {
-  /** The target's API root; the pact's paths use the documented /api/v1, rewritten to it. */
-  apiRoot: string;
-  /** The key the state maps to; null: the request goes without Authorization. */
-  key: string | null;
-  /** Sets the state up; may return values the interaction reads (e.g. { runId }). */
-  setUp: () => Promise<Record<string, string> | undefined>;
+/** Pact's verdict as violations: each mismatch, or why the verifier could not judge. */
+export function violationsOf(result: Pick<VerifierResult, 'ok' | 'json' | 'error'>): Violation[] {
+  if (result.ok) return [];
+  const { mismatches, problems } = result.json ? errorsOf(result.json) : { mismatches: [], problems: [result.error ?? 'no result'] };
+  const out: Violation[] = mismatches.map((m) => ({ check: 'pactVerification', message: `Pact: ${m.mismatch ?? m.message ?? m.type ?? 'mismatch'}${m.path ? ` at ${m.path}` : ''}`, expected: JSON.stringify(m.expected ?? null), actual: JSON.stringify(m.actual ?? null) }));
+  for (const p of problems) out.push({ check: 'pactVerification', message: `Pact verification failed: ${p.slice(0, 500)}`, expected: 'the pact interaction', actual: 'verification error' });
+  if (out.length === 0) out.push({ check: 'pactVerification', message: 'Pact verification failed without naming a mismatch', expected: 'the pact interaction', actual: 'verification error' });
+  return out;
+}
+
+/** Pact's printed text, ANSI colours removed, for a report; the caller redacts it. */
+export function plainOutput(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+export interface VerifyOptions extends Omit<ProxyJob, 'setUp'> {
+  proxy: PactProxy;
+  host: VerifierHost;
+  /** Sets the interaction's provider state up: its key and the values it hands Pact. */
+  setUp: ProxyJob['setUp'];
   timeoutMs: number;
 }
 
-export async function verifyInteraction(c: PactCase, opts: VerifyOptions): Promise<Violation[]> {
-  const target = new URL(opts.apiRoot);
-  const documentedRoot = contract.limits.apiRootPath;
-  const rootPath = target.pathname.replace(/\/$/, '');
-  const filter = (req: { headers: Record<string, unknown>; url?: string }, _res: unknown, next: () => void): void => {
-    if (opts.key) req.headers.authorization = `${contract.limits.keys.scheme} ${opts.key}`;
-    else delete req.headers.authorization;
-    if (rootPath !== documentedRoot && req.url?.startsWith(documentedRoot)) req.url = rootPath + req.url.slice(documentedRoot.length);
-    next();
-  };
-  try {
-    await new Verifier({
-      provider: 'runbase-api',
-      providerBaseUrl: target.origin,
-      pactUrls: [singleInteractionPact(c)],
-      logLevel: 'warn',
-      timeout: opts.timeoutMs,
-      stateHandlers: { [c.state]: async () => (await opts.setUp()) ?? undefined },
-      requestFilter: filter as VerifierOptions['requestFilter'],
-    }).verifyProvider();
-    return [];
-  } catch (error) {
-    return mismatchesOf(error);
-  }
+export interface Verification { violations: Violation[]; output: string }
+
+/**
+ * Pact's per-request timeout. Behind the proxy a request may first wait for its key's window (with
+ * one key, after the rate-limited state spent it) and through the 429 backoff; the session's own
+ * timeout bounds the exchange itself, so Pact's only has to outlast the pacing.
+ */
+export function verifierTimeoutMs(timeoutMs: number): number {
+  const { windowSeconds, backoffSeconds } = contract.limits.rateLimit;
+  return 2 * timeoutMs + (windowSeconds + backoffSeconds.reduce((a, b) => a + b, 0)) * 1000 + 30_000;
+}
+
+/** The verifier could not judge (it did not start, crashed, or could not read the pact): the suite's fault, not the target's. */
+export class VerifierError extends Error {
+  override readonly name = 'VerifierError';
+}
+
+export async function verifyInteraction(c: PactCase, opts: VerifyOptions): Promise<Verification> {
+  const file = singleInteractionPact(c);
+  const result = await opts.proxy.run({ setUp: opts.setUp, send: opts.send, redact: opts.redact }, () => opts.host.verify({
+    provider: PROVIDER,
+    providerBaseUrl: opts.proxy.url,
+    pactUrls: [file],
+    providerStatesSetupUrl: opts.proxy.url + STATE_PATH,
+    logLevel: 'warn',
+    timeout: verifierTimeoutMs(opts.timeoutMs),
+  }));
+  const output = opts.redact(plainOutput(result.output));
+  if (!result.ok && !result.json) throw new VerifierError(`the Pact verifier could not run: ${opts.redact(result.error ?? 'no result')}${output ? `; it printed: ${output.slice(-1000)}` : ''}`);
+  const redact = (v: Violation): Violation => ({ ...v, message: opts.redact(v.message), expected: opts.redact(v.expected), actual: opts.redact(v.actual) });
+  return { violations: violationsOf(result).map(redact), output };
 }
