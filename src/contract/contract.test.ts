@@ -70,10 +70,13 @@ describe('contracts/openapi.json', () => {
     const doc = JSON.parse(readFileSync(join(contractsDir, 'openapi.json'), 'utf8'));
     await SwaggerParser.validate(structuredClone(doc));
     const codesIn = (op: any) => Object.values(op.responses).flatMap((r: any) => Object.keys(r.content?.['application/json']?.examples ?? {}));
-    const all = [...codesIn(doc.paths['/runs'].post), ...codesIn(doc.paths['/runs/{id}'].get)];
+    const root = contract.limits.apiRootPath;
+    const create = doc.paths[root + contract.limits.endpoints.createRun.path].post;
+    const read = doc.paths[root + contract.limits.endpoints.readRun.path].get;
+    const all = [...codesIn(create), ...codesIn(read)];
     for (const e of contract.errors.errors) expect(all, e.code).toContain(e.code);
-    expect(doc.paths['/runs'].post.responses['201']).toBeDefined();
-    expect(doc.paths['/runs/{id}'].get.responses['404']).toBeDefined();
+    expect(create.responses[String(contract.limits.endpoints.createRun.successStatus)]).toBeDefined();
+    expect(read.responses[String(contract.errors.errors.find((e) => e.code === contract.errors.faults.unknownRun.code)!.status)]).toBeDefined();
   });
 });
 

@@ -24,6 +24,14 @@ export function provisionFixtures(state: EmulatorState, opts: FixtureOptions): R
   const accountA = state.createAccount({ balanceMicroUsd: ample });
   const pool = Array.from({ length: poolSize }, () => state.createKey(accountA.id).key);
 
+  // The OpenAPI document's `id` example (contracts/emulator.json "exampleRun"), readable by the first
+  // fixture set's pool, so tools that send the example get the documented 200.
+  const example = choices.exampleRun;
+  if (!state.run(example.id)) {
+    const key = state.key(pool[0]!)!;
+    state.createRun(key, example.model, runCost(modelById(example.model)!, {}), example.id);
+  }
+
   const accountB = state.createAccount({ balanceMicroUsd: ample });
   const keyB = state.createKey(accountB.id);
   const defaultModel = modelById(contract.models.defaultModel)!;

@@ -42,13 +42,19 @@ export interface Step {
   run(ctx: Ctx): Answer | undefined;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+// No charset: RFC 8259 defines none for application/json (and Dredd matches the bare media type).
+const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** A documented error, with the emulator's message for it (the documented one where there is one). */
 export function errorAnswer(code: string, detail?: string): Answer {
   const entry = errorByCode(code);
   const message = entry.message ?? `${choices.messages[code] ?? entry.cause}${detail ? `: ${detail}` : ''}`;
   return { status: entry.status, body: { error: { message, code } }, headers: JSON_HEADERS };
+}
+
+/** A documented error with a message of the emulator's own choosing. */
+function messageAnswer(code: string, message: string): Answer {
+  return { status: errorByCode(code).status, body: { error: { message, code } }, headers: JSON_HEADERS };
 }
 
 /** The documented error of a fault of the fault model (contracts/errors.json "faults"). */
@@ -59,6 +65,9 @@ export function faultAnswer(fault: FaultName, detail?: string): Answer {
 export function undocumentedAnswer(error: UndocumentedError, headers: Record<string, string> = {}): Answer {
   return { status: error.status, body: { error: { message: error.message, code: error.code } }, headers: { ...JSON_HEADERS, ...headers } };
 }
+
+// Strict: invalid UTF-8 throws. One instance serves every request (decode() without stream keeps no state).
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -173,13 +182,25 @@ export const steps = {
       return spendLimitCents !== null && spentMicroUsd >= spendLimitCents * contract.limits.money.microUsdPerCent ? faultAnswer('spendReached') : undefined;
     },
   },
+  contentType: {
+    name: 'contentType',
+    routes: ['createRun'],
+    // The docs show only JSON bodies: a create sent as anything else (or as nothing) is not taken as
+    // JSON, so it cannot become a billable run. Answered with the documented "not JSON" code.
+    run(ctx) {
+      const type = ctx.call.headers['content-type'];
+      const semicolon = type === undefined ? -1 : type.indexOf(';');
+      const media = type === undefined ? '' : (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase();
+      return media === choices.jsonMediaType ? undefined : messageAnswer(contract.errors.faults.notJson.code, choices.messages.invalid_json_content_type!);
+    },
+  },
   body: {
     name: 'body',
     routes: ['createRun'],
     run(ctx) {
       if (ctx.call.body === 'too-large') return undocumentedAnswer(choices.undocumentedErrors.payloadTooLarge);
       try {
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(ctx.call.body);
+        const text = utf8.decode(ctx.call.body);
         ctx.parsed = JSON.parse(text);
         return undefined;
       } catch {
@@ -261,7 +282,7 @@ export const steps = {
 /** The reference order: the documented checks, then the work. */
 export const faithfulSteps: readonly Step[] = [
   steps.route, steps.method, steps.authFormat, steps.keyKnown, steps.keyActive, steps.ipWhitelist,
-  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.body, steps.model, steps.input,
+  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.contentType, steps.body, steps.model, steps.input,
   steps.modelKnown, steps.schema, steps.balance, steps.create, steps.lookupRun,
 ];
 

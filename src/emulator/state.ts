@@ -65,8 +65,8 @@ export interface EmulatorState {
   failNextRun(key: string): void;
   /** Add to (or, negative, take from) an account's balance: a top-up, or a correction. */
   adjustBalance(accountId: string, deltaMicroUsd: number): Account;
-  /** Charge and store a run; the caller has checked everything else. */
-  createRun(key: KeyRecord, model: string, costUsd: number): RunRecord;
+  /** Charge and store a run; the caller has checked everything else. `id` only for the example run. */
+  createRun(key: KeyRecord, model: string, costUsd: number, id?: string): RunRecord;
   run(id: string): RunRecord | undefined;
   runStatus(run: RunRecord): RunStatus;
   /** Refund failed runs whose end has passed, and drop runs past retention. */
@@ -141,12 +141,12 @@ export function createState(clock: EmulatorClock): EmulatorState {
       account.balanceMicroUsd += delta;
       return { ...account };
     },
-    createRun(key, model, costUsd) {
+    createRun(key, model, costUsd, id = idPrefix + randomBase62(choices.runIdRandomChars)) {
       const account = accounts.get(key.accountId)!;
       account.balanceMicroUsd -= costUsd;
       key.spentMicroUsd += costUsd;
       key.usageUsed += 1;
-      const run: RunRecord = { id: idPrefix + randomBase62(choices.runIdRandomChars), accountId: key.accountId, key: key.key, model, costUsd, createdAt: clock.now(), fails: key.failNext, settled: false };
+      const run: RunRecord = { id, accountId: key.accountId, key: key.key, model, costUsd, createdAt: clock.now(), fails: key.failNext, settled: false };
       key.failNext = false;
       runs.set(run.id, run);
       if (run.fails) unsettled.add(run);
