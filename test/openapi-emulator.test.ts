@@ -2,13 +2,14 @@
 // OpenAPI document (what tools are told) and the emulator (what it does) must agree. Each probe goes
 // over real HTTP to the emulator; its answer is checked against the status and schema the document
 // declares for the operation (or against the absence of one) and against contracts/emulator.json.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract, contractsDir } from '../src/contract/index.ts';
 import { choices } from '../src/emulator/choices.ts';
+import { SPECMATIC_EXAMPLES_DIR } from '../src/contract/openapi.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 
 const doc = JSON.parse(readFileSync(join(contractsDir, 'openapi.json'), 'utf8'));
@@ -129,6 +130,20 @@ describe('docs/emulator.md, contracts/openapi.json and the emulator give one ans
     const example = readOp.responses[String(reply.status)].content['application/json'].examples.read.value;
     expect(Object.keys(reply.body).sort()).toEqual(Object.keys(example).sort());
     expect({ id: reply.body.id, model: reply.body.model, costUsd: reply.body.costUsd }).toEqual({ id: example.id, model: example.model, costUsd: example.costUsd });
+  });
+
+  it("every Specmatic example (contracts/openapi_examples) gets its response's status, code and message", async () => {
+    const dir = join(contractsDir, SPECMATIC_EXAMPLES_DIR);
+    for (const file of readdirSync(dir)) {
+      const { 'http-request': req, 'http-response': res } = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v as string])) };
+      const reply = await request(emu.url + req.path, { method: req.method, headers, ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }) });
+      const body = (await reply.body.json()) as any;
+      expect(reply.statusCode, file).toBe(res.status);
+      expect(validBody(req.method === 'GET' ? readOp : createOp, reply.statusCode, body), file).toEqual([]);
+      if (res.body.error) expect(body, file).toEqual(res.body);
+      else expect(body.id, file).toBe(res.body.id);
+    }
   });
 
   it('every error response example shows the message the emulator sends for its code', () => {

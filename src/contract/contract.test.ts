@@ -1,12 +1,12 @@
 // The contract's own checks: the documented values pinned on purpose, the files consistent with each
 // other, the OpenAPI document fresh and valid, and the rule catalogue in step with conformance-rules.md.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { contract, contractsDir, codesForStatus } from './index.ts';
-import { renderOpenApi } from './openapi.ts';
+import { renderOpenApi, renderSpecmaticExamples, SPECMATIC_EXAMPLES_DIR } from './openapi.ts';
 
 describe('contracts/ pins what the docs say', () => {
   it('has the 13 documented codes, with their statuses, in exact case', () => {
@@ -64,6 +64,13 @@ describe('contracts/openapi.json', () => {
   it('is what `npm run contracts:build` makes from the other contract files', () => {
     const committed = readFileSync(join(contractsDir, 'openapi.json'), 'utf8');
     expect(committed === renderOpenApi(), 'contracts/openapi.json is stale: run `npm run contracts:build`').toBe(true);
+  });
+
+  it('has the Specmatic examples `npm run contracts:build` makes, and no others', () => {
+    const dir = join(contractsDir, SPECMATIC_EXAMPLES_DIR);
+    const expected = renderSpecmaticExamples();
+    expect(readdirSync(dir).sort(), 'contracts/openapi_examples is stale: run `npm run contracts:build`').toEqual(Object.keys(expected).sort());
+    for (const [name, text] of Object.entries(expected)) expect(readFileSync(join(dir, name), 'utf8') === text, `${name} is stale: run \`npm run contracts:build\``).toBe(true);
   });
 
   it('is a valid OpenAPI 3.1 document with every documented error on its endpoint', async () => {

@@ -197,6 +197,48 @@ export function buildOpenApi(c: Contract = defaultContract, ch: EmulatorChoices 
   };
 }
 
+/**
+ * Specmatic's external examples (the `openapi_examples/` folder beside the document, one file each):
+ * what the document cannot say inline. Specmatic pairs a path parameter only through a named example,
+ * while Dredd reads only a single `example`; and the 401 answers need an `Authorization` header of
+ * their own, which an OpenAPI example cannot carry. Written by `npm run contracts:build`.
+ */
+export function buildSpecmaticExamples(c: Contract = defaultContract, ch: EmulatorChoices = defaultChoices): Record<string, Doc> {
+  const doc = buildOpenApi(c, ch) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { examples?: Record<string, { value: unknown }> }> }> }>> };
+  const root = c.limits.apiRootPath;
+  const create = c.limits.endpoints.createRun;
+  const read = c.limits.endpoints.readRun;
+  const f = c.errors.faults;
+  const createOp = doc.paths[root + create.path]![create.method.toLowerCase()]!;
+  const readOp = doc.paths[root + read.path]![read.method.toLowerCase()]!;
+  const responseExample = (op: typeof readOp, name: string) => {
+    const [status, response] = Object.entries(op.responses).find(([, r]) => r.content?.['application/json']?.examples?.[name])!;
+    return { status: Number(status), headers: { 'Content-Type': 'application/json' }, body: response.content!['application/json']!.examples![name]!.value };
+  };
+  const createBody = (createOp as unknown as { requestBody: { content: Record<string, { examples: Record<string, { value: unknown }> }> } }).requestBody.content['application/json']!.examples.created!.value;
+  const runPath = (id: string) => root + read.path.replace('{id}', id);
+  const unknownRun = `${c.limits.runs.idPrefix}${'0'.repeat(ch.runIdRandomChars)}`;
+  // A key of the documented form that no account holds, and a header of the wrong form.
+  const unknownKey = `${c.limits.keys.scheme} ${c.limits.keys.prefix}${'0'.repeat(ch.keyRandomChars)}`;
+  const wrongForm = `Token ${c.limits.keys.prefix}${'0'.repeat(ch.keyRandomChars)}`;
+  const post = (headers: Record<string, string>) => ({ method: create.method, path: root + create.path, headers: { 'Content-Type': 'application/json', ...headers }, body: createBody });
+  const get = (id: string, headers: Record<string, string> = {}) => ({ method: read.method, path: runPath(id), ...(Object.keys(headers).length ? { headers } : {}) });
+  return {
+    'read.json': { 'http-request': get(ch.exampleRun.id), 'http-response': responseExample(readOp, 'read') },
+    [`${f.unknownRun.code}.json`]: { 'http-request': get(unknownRun), 'http-response': responseExample(readOp, f.unknownRun.code) },
+    [`readRun_${f.unknownKey.code}.json`]: { 'http-request': get(ch.exampleRun.id, { Authorization: unknownKey }), 'http-response': responseExample(readOp, f.unknownKey.code) },
+    [`readRun_${f.malformedAuth.code}.json`]: { 'http-request': get(ch.exampleRun.id, { Authorization: wrongForm }), 'http-response': responseExample(readOp, f.malformedAuth.code) },
+    [`createRun_${f.unknownKey.code}.json`]: { 'http-request': post({ Authorization: unknownKey }), 'http-response': responseExample(createOp, f.unknownKey.code) },
+    [`createRun_${f.malformedAuth.code}.json`]: { 'http-request': post({ Authorization: wrongForm }), 'http-response': responseExample(createOp, f.malformedAuth.code) },
+  };
+}
+
+export const SPECMATIC_EXAMPLES_DIR = 'openapi_examples';
+
+export function renderSpecmaticExamples(c: Contract = defaultContract, ch: EmulatorChoices = defaultChoices): Record<string, string> {
+  return Object.fromEntries(Object.entries(buildSpecmaticExamples(c, ch)).map(([name, ex]) => [name, `${JSON.stringify(ex, null, 2)}\n`]));
+}
+
 export function renderOpenApi(c: Contract = defaultContract, ch: EmulatorChoices = defaultChoices): string {
   return `${JSON.stringify(buildOpenApi(c, ch), null, 2)}\n`;
 }
