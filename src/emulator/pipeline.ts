@@ -6,6 +6,7 @@ import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEn
 import { choices, type UndocumentedError } from './choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { isJsonText } from './json-text.ts';
 
 export interface Answer { status: number; body: unknown; headers?: Record<string, string> }
 
@@ -68,6 +69,26 @@ export function undocumentedAnswer(error: UndocumentedError, headers: Record<str
 
 // Strict: invalid UTF-8 throws. One instance serves every request (decode() without stream keeps no state).
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict UTF-8, then JSON. Invalid UTF-8, a syntax error and nesting too deep to parse are all "not
+ * valid JSON". The scanner answers the common case (a syntax error) without a thrown SyntaxError,
+ * which would cost more than the whole unknown-run path; what it accepts is parsed as ever.
+ */
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false };
+  }
+  if (!isJsonText(text)) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -199,14 +220,10 @@ export const steps = {
     routes: ['createRun'],
     run(ctx) {
       if (ctx.call.body === 'too-large') return undocumentedAnswer(choices.undocumentedErrors.payloadTooLarge);
-      try {
-        const text = utf8.decode(ctx.call.body);
-        ctx.parsed = JSON.parse(text);
-        return undefined;
-      } catch {
-        // Invalid UTF-8, a syntax error, or nesting too deep to parse: all "not valid JSON".
-        return faultAnswer('notJson');
-      }
+      const parsed = parseJson(ctx.call.body);
+      if (!parsed.ok) return faultAnswer('notJson');
+      ctx.parsed = parsed.value;
+      return undefined;
     },
   },
   model: {
@@ -254,8 +271,7 @@ export const steps = {
     // Balance equal to the cost is enough.
     run(ctx) {
       ctx.cost = runCost(ctx.model!, ctx.input!);
-      const account = ctx.state.account(ctx.key!.accountId)!;
-      return account.balanceMicroUsd < ctx.cost ? faultAnswer('lowBalance') : undefined;
+      return ctx.state.balance(ctx.key!.accountId)! < ctx.cost ? faultAnswer('lowBalance') : undefined;
     },
   },
   create: {
