@@ -25,12 +25,10 @@ export function provisionFixtures(state: EmulatorState, opts: FixtureOptions): R
   const pool = Array.from({ length: poolSize }, () => state.createKey(accountA.id).key);
 
   // The OpenAPI document's `id` example (contracts/emulator.json "exampleRun"), readable by the first
-  // fixture set's pool, so tools that send the example get the documented 200.
+  // fixture set's pool (same account), so tools that send the example get the documented 200. Made
+  // by a key of its own, so no pool key's spend or usage starts above zero.
   const example = choices.exampleRun;
-  if (!state.run(example.id)) {
-    const key = state.key(pool[0]!)!;
-    state.createRun(key, example.model, runCost(modelById(example.model)!, {}), example.id);
-  }
+  if (!state.run(example.id)) state.createRun(state.createKey(accountA.id), example.model, runCost(modelById(example.model)!, {}), example.id);
 
   const accountB = state.createAccount({ balanceMicroUsd: ample });
   const keyB = state.createKey(accountB.id);
