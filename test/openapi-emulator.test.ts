@@ -67,6 +67,12 @@ describe('docs/emulator.md, contracts/openapi.json and the emulator give one ans
     expect(balance()).toBe(before);
   });
 
+  it('a body that is not JSON is judged as such whatever its Content-Type (the body is checked first)', async () => {
+    const reply = await send('POST', createPath, { body: '{"model": ', contentType: 'text/plain' });
+    expect(reply.body).toEqual({ error: { code: contract.errors.faults.notJson.code, message: choices.messages[contract.errors.faults.notJson.code] } });
+    expect(validBody(createOp, reply.status, reply.body)).toEqual([]);
+  });
+
   it('a create sent as application/json with parameters is JSON', async () => {
     const reply = await send('POST', createPath, { body: validCreate, contentType: `${choices.jsonMediaType.toUpperCase()}; charset=utf-8` });
     expect(reply.status).toBe(contract.limits.endpoints.createRun.successStatus);

@@ -207,7 +207,8 @@ export const steps = {
     name: 'contentType',
     routes: ['createRun'],
     // The docs show only JSON bodies: a create sent as anything else (or as nothing) is not taken as
-    // JSON, so it cannot become a billable run. Answered with the documented "not JSON" code.
+    // JSON, so it cannot become a billable run. Answered with the documented "not JSON" code. After
+    // the body check, so a body that is not JSON is judged as such whatever its Content-Type.
     run(ctx) {
       const type = ctx.call.headers['content-type'];
       const semicolon = type === undefined ? -1 : type.indexOf(';');
@@ -298,7 +299,7 @@ export const steps = {
 /** The reference order: the documented checks, then the work. */
 export const faithfulSteps: readonly Step[] = [
   steps.route, steps.method, steps.authFormat, steps.keyKnown, steps.keyActive, steps.ipWhitelist,
-  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.contentType, steps.body, steps.model, steps.input,
+  steps.usageQuota, steps.rateLimit, steps.spendLimit, steps.body, steps.contentType, steps.model, steps.input,
   steps.modelKnown, steps.schema, steps.balance, steps.create, steps.lookupRun,
 ];
 
