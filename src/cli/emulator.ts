@@ -77,13 +77,15 @@ async function main(): Promise<number> {
   const lines = ['# Runbase reference emulator: fixture variables for the suite (paste into .env)', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   if (settings.clock === 'virtual') lines.push('RUNBASE_CLOCK=virtual');
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
-  console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
+  // Listen for Ctrl-C before announcing: whoever waits for the announcement may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
+  console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
+  await stopped;
   await emulator.close();
   console.error('Runbase emulator stopped');
   return 0;

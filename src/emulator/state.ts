@@ -82,8 +82,8 @@ export interface EmulatorState {
   failNextRun(key: string): void;
   /** Add to (or, negative, take from) an account's balance: a top-up, or a correction. */
   adjustBalance(accountId: string, deltaMicroUsd: number): Account;
-  /** Charge and store a run; the caller has checked everything else. `id` only for the example run. */
-  createRun(key: KeyRecord, model: string, costUsd: number, id?: string): RunRecord;
+  /** Charge and store a run; the caller has checked everything else. `at` only for the example run. */
+  createRun(key: KeyRecord, model: string, costUsd: number, at?: { id: string; createdAt: number }): RunRecord;
   run(id: string): RunRecord | undefined;
   runStatus(run: RunRecord): RunStatus;
   /** Refund failed runs whose end has passed, and drop runs past retention. */
@@ -166,12 +166,13 @@ export function createState(clock: EmulatorClock): EmulatorState {
       account.balanceMicroUsd += delta;
       return { ...account };
     },
-    createRun(key, model, costUsd, id = idPrefix + randomBase62(choices.runIdRandomChars)) {
+    createRun(key, model, costUsd, at) {
+      const id = at?.id ?? idPrefix + randomBase62(choices.runIdRandomChars);
       const account = accounts.get(key.accountId)!;
       account.balanceMicroUsd -= costUsd;
       key.spentMicroUsd += costUsd;
       key.usageUsed += 1;
-      const run: RunRecord = { id, accountId: key.accountId, key: key.key, model, costUsd, createdAt: clock.now(), fails: key.failNext, settled: false };
+      const run: RunRecord = { id, accountId: key.accountId, key: key.key, model, costUsd, createdAt: at?.createdAt ?? clock.now(), fails: key.failNext, settled: false };
       key.failNext = false;
       runs.set(run.id, run);
       order.push(run);
