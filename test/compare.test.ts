@@ -45,7 +45,7 @@ function compare(base: string, candidate: string, extra: string[] = []): Promise
 }
 
 const families = (run: CompareRun) => [...new Set(run.report!.differences.map((d) => d.family))].sort();
-const BODY_FIRST = ['route', 'method', 'body', 'model', 'input', 'modelKnown', 'schema', 'authFormat', 'keyKnown', 'keyActive', 'ipWhitelist', 'usageQuota', 'rateLimit', 'spendLimit', 'balance', 'create', 'lookupRun'];
+const BODY_FIRST = ['route', 'method', 'body', 'contentType', 'model', 'input', 'modelKnown', 'schema', 'authFormat', 'keyKnown', 'keyActive', 'ipWhitelist', 'usageQuota', 'rateLimit', 'spendLimit', 'balance', 'create', 'lookupRun'];
 
 describe('npm run compare', () => {
   it('scores the emulator against itself at 100 % with no differences', async () => {

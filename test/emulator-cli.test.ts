@@ -43,4 +43,49 @@ describe('npm run emulator', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--port');
   });
+
+  it('--rate-limit off is load mode: announced loudly on stderr, and the documented limit no longer applies', async () => {
+    const child = startCli(['--port', '0', '--rate-limit', 'off']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('serving')) resolve(); }));
+    expect(stderr).toMatch(/LOAD MODE: rate limit off/);
+    const url = /^RUNBASE_URL=(.*)$/m.exec(stdout)![1]!;
+    const key = /^RUNBASE_API_KEY=([^,\n]*)/m.exec(stdout)![1]!;
+    // Twice the documented budget, in well under its window: none is refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < contract.limits.rateLimit.requests * 2; i++) {
+      const res = await request(`${url}${contract.limits.apiRootPath}/runs/run_x`, { headers: { authorization: `Bearer ${key}` } });
+      await res.body.dump();
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.every((s) => s === errorByCode(contract.errors.faults.unknownRun.code).status)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('--rate-limit N/Ms sets another limit; a bad value exits 2; the default announces no load mode', async () => {
+    const run = async (args: string[]) => {
+      const child = startCli(args);
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      let stopping = false;
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (!stopping && stderr.includes('serving')) { stopping = true; child.kill('SIGINT'); }
+      });
+      return { code: await exited, stderr };
+    };
+    const custom = await run(['--port', '0', '--rate-limit', '100/1000']);
+    expect(custom.code).toBe(0);
+    expect(custom.stderr).toContain('LOAD MODE: rate limit 100 requests per 1000 ms per key');
+    const bad = await run(['--port', '0', '--rate-limit', 'fast']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--rate-limit');
+    const normal = await run(['--port', '0']);
+    expect(normal.code).toBe(0);
+    expect(normal.stderr).not.toContain('LOAD MODE');
+  });
 });

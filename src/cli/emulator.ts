@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import { choices } from '../emulator/choices.ts';
+import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
 
 const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}] [--clock real|virtual]
 
@@ -10,7 +11,10 @@ Starts the Runbase reference emulator (real clock unless --clock virtual: then t
 through the admin API, and the suite run with RUNBASE_CLOCK=virtual advances it), provisions one key per fixture and a pool of
 healthy keys, prints them as .env lines, and serves until Ctrl-C. --port 0 picks a free port.
 The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN. --precedence and --unknown-route-status
-model another target's undocumented choices (contracts/emulator.json has the default order).`;
+model another target's undocumented choices (contracts/emulator.json has the default order).
+--rate-limit is load mode, for tool and load runs only: 'off' lifts the per-key limit, N/Ms sets
+N requests per M ms per key (e.g. 100/1000). The default is the documented limit (contracts/limits.json);
+a conformance run against an emulator in load mode fails its rate-limit rules, as it should.`;
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -19,10 +23,16 @@ function port(name: string, value: string | undefined, fallback: number): number
   return n;
 }
 
+/** Loud, so nobody mistakes a load-mode emulator for the documented one. */
+function loadModeBanner(limit: Parameters<typeof describeRateLimit>[0]): string {
+  const bar = '!'.repeat(78);
+  return [bar, `!! LOAD MODE: rate limit ${describeRateLimit(limit)}`, `!! (documented: ${describeRateLimit(documentedRateLimit)}). For tool and load runs only:`, '!! the suite\'s rate-limit rules fail against this emulator.', bar].join('\n');
+}
+
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -40,7 +50,9 @@ async function main(): Promise<number> {
     if (clock !== 'real' && clock !== 'virtual') throw new Error(`--clock must be 'real' or 'virtual', got '${clock}'`);
     const unknownRoute = args['unknown-route-status'];
     if (unknownRoute !== undefined && !/^[1-5]\d\d$/.test(unknownRoute)) throw new Error(`--unknown-route-status must be an HTTP status, got '${unknownRoute}'`);
+    const rateLimit = args['rate-limit'] === undefined ? undefined : parseRateLimit(args['rate-limit']);
     settings = {
+      ...(rateLimit ? { rateLimit } : {}),
       ...(args.precedence ? { precedence: args.precedence.split(',').map((s) => s.trim()) } : {}),
       ...(unknownRoute ? { unknownRouteStatus: Number(unknownRoute) } : {}),
       clock: clock as 'real' | 'virtual',
@@ -56,7 +68,7 @@ async function main(): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator({ ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+    emulator = await startEmulator({ ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
   } catch (error) {
     console.error(`could not start the emulator: ${(error as Error).message}`);
     return 2;
@@ -65,12 +77,15 @@ async function main(): Promise<number> {
   const lines = ['# Runbase reference emulator: fixture variables for the suite (paste into .env)', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   if (settings.clock === 'virtual') lines.push('RUNBASE_CLOCK=virtual');
   process.stdout.write(`${lines.join('\n')}\n`);
-  console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
+  // Listen for Ctrl-C before announcing: whoever waits for the announcement may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
+  console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
+  await stopped;
   await emulator.close();
   console.error('Runbase emulator stopped');
   return 0;

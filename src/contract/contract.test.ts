@@ -1,12 +1,12 @@
 // The contract's own checks: the documented values pinned on purpose, the files consistent with each
 // other, the OpenAPI document fresh and valid, and the rule catalogue in step with conformance-rules.md.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { contract, contractsDir, codesForStatus } from './index.ts';
-import { renderOpenApi } from './openapi.ts';
+import { renderOpenApi, renderSpecmaticExamples, SPECMATIC_EXAMPLES_DIR } from './openapi.ts';
 
 describe('contracts/ pins what the docs say', () => {
   it('has the 13 documented codes, with their statuses, in exact case', () => {
@@ -66,14 +66,24 @@ describe('contracts/openapi.json', () => {
     expect(committed === renderOpenApi(), 'contracts/openapi.json is stale: run `npm run contracts:build`').toBe(true);
   });
 
+  it('has the Specmatic examples `npm run contracts:build` makes, and no others', () => {
+    const dir = join(contractsDir, SPECMATIC_EXAMPLES_DIR);
+    const expected = renderSpecmaticExamples();
+    expect(readdirSync(dir).sort(), 'contracts/openapi_examples is stale: run `npm run contracts:build`').toEqual(Object.keys(expected).sort());
+    for (const [name, text] of Object.entries(expected)) expect(readFileSync(join(dir, name), 'utf8') === text, `${name} is stale: run \`npm run contracts:build\``).toBe(true);
+  });
+
   it('is a valid OpenAPI 3.1 document with every documented error on its endpoint', async () => {
     const doc = JSON.parse(readFileSync(join(contractsDir, 'openapi.json'), 'utf8'));
     await SwaggerParser.validate(structuredClone(doc));
     const codesIn = (op: any) => Object.values(op.responses).flatMap((r: any) => Object.keys(r.content?.['application/json']?.examples ?? {}));
-    const all = [...codesIn(doc.paths['/runs'].post), ...codesIn(doc.paths['/runs/{id}'].get)];
+    const root = contract.limits.apiRootPath;
+    const create = doc.paths[root + contract.limits.endpoints.createRun.path].post;
+    const read = doc.paths[root + contract.limits.endpoints.readRun.path].get;
+    const all = [...codesIn(create), ...codesIn(read)];
     for (const e of contract.errors.errors) expect(all, e.code).toContain(e.code);
-    expect(doc.paths['/runs'].post.responses['201']).toBeDefined();
-    expect(doc.paths['/runs/{id}'].get.responses['404']).toBeDefined();
+    expect(create.responses[String(contract.limits.endpoints.createRun.successStatus)]).toBeDefined();
+    expect(read.responses[String(contract.errors.errors.find((e) => e.code === contract.errors.faults.unknownRun.code)!.status)]).toBeDefined();
   });
 });
 

@@ -21,6 +21,9 @@ export interface EmulatorChoices {
   outputHost: string;
   undocumentedErrors: Record<'routeNotFound' | 'methodNotAllowed' | 'payloadTooLarge' | 'internalError' | 'headersTooLarge' | 'malformedRequest' | 'requestTimeout', UndocumentedError> & { runFailed: { code: string; message: string } };
   messages: Record<string, string>;
+  /** The one request media type a create accepts; any other, or none, is `400 invalid_json`. */
+  jsonMediaType: string;
+  exampleRun: { id: string; model: string };
   fixtures: { poolSize: number; accountBalanceMicroUsd: number; lowBalanceMicroUsd: number; spendLimitCents: number; ipRestrictedWhitelist: string[]; usageQuota: number };
 }
 

@@ -24,6 +24,16 @@ export function provisionFixtures(state: EmulatorState, opts: FixtureOptions): R
   const accountA = state.createAccount({ balanceMicroUsd: ample });
   const pool = Array.from({ length: poolSize }, () => state.createKey(accountA.id).key);
 
+  // The OpenAPI document's `id` example (contracts/emulator.json "exampleRun"), readable by the first
+  // fixture set's pool (same account), so tools that send the example get the documented 200. Made
+  // by a key of its own, so no pool key's spend or usage starts above zero; already done, as the
+  // document's 200 example shows it (Dredd checks an answer against that example's fields).
+  const example = choices.exampleRun;
+  if (!state.run(example.id)) {
+    const createdAt = state.clock.now() - choices.lifecycleMs.terminalAfter;
+    state.createRun(state.createKey(accountA.id), example.model, runCost(modelById(example.model)!, {}), { id: example.id, createdAt });
+  }
+
   const accountB = state.createAccount({ balanceMicroUsd: ample });
   const keyB = state.createKey(accountB.id);
   const defaultModel = modelById(contract.models.defaultModel)!;

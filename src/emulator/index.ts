@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createClock } from './clock.ts';
 import { createState, type EmulatorState } from './state.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimit } from './rate-limit.ts';
 import { faithfulSteps, type Step } from './pipeline.ts';
 import { createPublicServer } from './public-server.ts';
 import { createAdminServer } from './admin-server.ts';
@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   precedence?: readonly string[];
   /** Model another target's answer to unknown routes. */
   unknownRouteStatus?: number;
+  /** Load mode for tool and load runs: another per-key limit, or none. Default: the documented limit. */
+  rateLimit?: RateLimit | 'off';
 }
 
 /** The faithful steps reordered to `precedence` (a permutation of their names), or as they are. */
@@ -68,7 +70,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const status = opts.unknownRouteStatus;
     table = table.map((s) => (s.name === 'route' ? { ...s, run: (ctx) => { const a = s.run(ctx); return a && { ...a, status }; } } : s));
   }
-  const publicServer = createPublicServer(state, createRateLimiter(), table);
+  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit), table);
   let url = '';
   let adminUrl = '';
   const adminServer = createAdminServer(state, {

@@ -6,6 +6,7 @@ import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEn
 import { choices, type UndocumentedError } from './choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { isJsonText } from './json-text.ts';
 
 export interface Answer { status: number; body: unknown; headers?: Record<string, string> }
 
@@ -42,13 +43,19 @@ export interface Step {
   run(ctx: Ctx): Answer | undefined;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+// No charset: RFC 8259 defines none for application/json (and Dredd matches the bare media type).
+const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** A documented error, with the emulator's message for it (the documented one where there is one). */
 export function errorAnswer(code: string, detail?: string): Answer {
   const entry = errorByCode(code);
   const message = entry.message ?? `${choices.messages[code] ?? entry.cause}${detail ? `: ${detail}` : ''}`;
   return { status: entry.status, body: { error: { message, code } }, headers: JSON_HEADERS };
+}
+
+/** A documented error with a message of the emulator's own choosing. */
+function messageAnswer(code: string, message: string): Answer {
+  return { status: errorByCode(code).status, body: { error: { message, code } }, headers: JSON_HEADERS };
 }
 
 /** The documented error of a fault of the fault model (contracts/errors.json "faults"). */
@@ -58,6 +65,29 @@ export function faultAnswer(fault: FaultName, detail?: string): Answer {
 
 export function undocumentedAnswer(error: UndocumentedError, headers: Record<string, string> = {}): Answer {
   return { status: error.status, body: { error: { message: error.message, code: error.code } }, headers: { ...JSON_HEADERS, ...headers } };
+}
+
+// Strict: invalid UTF-8 throws. One instance serves every request (decode() without stream keeps no state).
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict UTF-8, then JSON. Invalid UTF-8, a syntax error and nesting too deep to parse are all "not
+ * valid JSON". The scanner answers the common case (a syntax error) without a thrown SyntaxError,
+ * which would cost more than the whole unknown-run path; what it accepts is parsed as ever.
+ */
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false };
+  }
+  if (!isJsonText(text)) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -176,19 +206,28 @@ export const steps = {
       return spendLimitCents !== null && spentMicroUsd >= spendLimitCents * contract.limits.money.microUsdPerCent ? faultAnswer('spendReached') : undefined;
     },
   },
+  contentType: {
+    name: 'contentType',
+    routes: ['createRun'],
+    // The docs show only JSON bodies: a create sent as anything else (or as nothing) is not taken as
+    // JSON, so it cannot become a billable run. Answered with the documented "not JSON" code. After
+    // the body check, so a body that is not JSON is judged as such whatever its Content-Type.
+    run(ctx) {
+      const type = ctx.call.headers['content-type'];
+      const semicolon = type === undefined ? -1 : type.indexOf(';');
+      const media = type === undefined ? '' : (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase();
+      return media === choices.jsonMediaType ? undefined : messageAnswer(contract.errors.faults.notJson.code, choices.messages.invalid_json_content_type!);
+    },
+  },
   body: {
     name: 'body',
     routes: ['createRun'],
     run(ctx) {
       if (ctx.call.body === 'too-large') return undocumentedAnswer(choices.undocumentedErrors.payloadTooLarge);
-      try {
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(ctx.call.body);
-        ctx.parsed = JSON.parse(text);
-        return undefined;
-      } catch {
-        // Invalid UTF-8, a syntax error, or nesting too deep to parse: all "not valid JSON".
-        return faultAnswer('notJson');
-      }
+      const parsed = parseJson(ctx.call.body);
+      if (!parsed.ok) return faultAnswer('notJson');
+      ctx.parsed = parsed.value;
+      return undefined;
     },
   },
   model: {
@@ -236,8 +275,7 @@ export const steps = {
     // Balance equal to the cost is enough.
     run(ctx) {
       ctx.cost = runCost(ctx.model!, ctx.input!);
-      const account = ctx.state.account(ctx.key!.accountId)!;
-      return account.balanceMicroUsd < ctx.cost ? faultAnswer('lowBalance') : undefined;
+      return ctx.state.balance(ctx.key!.accountId)! < ctx.cost ? faultAnswer('lowBalance') : undefined;
     },
   },
   create: {

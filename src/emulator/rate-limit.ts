@@ -1,5 +1,6 @@
 // The documented per-key limit: a sliding-window log of admitted requests on the emulator clock.
-// Requests answered 429 are not admitted and use no budget.
+// Requests answered 429 are not admitted and use no budget. Load mode (`--rate-limit off` or `N/Ms`)
+// swaps the limit for tool and load runs; the default is the documented one (contracts/limits.json).
 import { contract } from '../contract/index.ts';
 
 export interface RateLimiter {
@@ -7,20 +8,35 @@ export interface RateLimiter {
   admit(key: string, now: number): boolean;
 }
 
-export function createRateLimiter(limit = { requests: contract.limits.rateLimit.requests, windowMs: contract.limits.rateLimit.windowSeconds * 1000 }): RateLimiter {
+export interface RateLimit { requests: number; windowMs: number }
+
+/** The documented limit: 20 requests per 10 s per key. */
+export const documentedRateLimit: RateLimit = { requests: contract.limits.rateLimit.requests, windowMs: contract.limits.rateLimit.windowSeconds * 1000 };
+
+export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit): RateLimiter {
+  if (limit === 'off') return { admit: () => true };
   const logs = new Map<string, number[]>();
   return {
     admit(key, now) {
-      const log = logs.get(key) ?? [];
+      let log = logs.get(key);
+      if (!log) logs.set(key, (log = []));
       // A request exactly one window old has left the window.
       while (log.length > 0 && log[0]! <= now - limit.windowMs) log.shift();
-      if (log.length >= limit.requests) {
-        logs.set(key, log);
-        return false;
-      }
+      if (log.length >= limit.requests) return false;
       log.push(now);
-      logs.set(key, log);
       return true;
     },
   };
 }
+
+/** `off`, or `N/Ms` (N requests per M milliseconds per key), as `--rate-limit` takes it. */
+export function parseRateLimit(text: string): RateLimit | 'off' {
+  if (text === 'off') return 'off';
+  const m = /^(\d{1,9})\/(\d{1,9})ms$/i.exec(text.trim()) ?? /^(\d{1,9})\/(\d{1,9})$/.exec(text.trim());
+  const requests = Number(m?.[1]);
+  const windowMs = Number(m?.[2]);
+  if (!m || requests < 1 || windowMs < 1) throw new Error(`--rate-limit must be 'off' or N/Ms (e.g. 100/1000: 100 requests per 1000 ms per key), got '${text}'`);
+  return { requests, windowMs };
+}
+
+export const describeRateLimit = (limit: RateLimit | 'off') => (limit === 'off' ? 'off (no per-key limit)' : `${limit.requests} requests per ${limit.windowMs} ms per key`);

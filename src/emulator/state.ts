@@ -40,11 +40,26 @@ export class StateError extends Error {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+// Cryptographic random bytes drawn from a pool: one system call per 4 KiB, not one per id (a run id
+// under load would otherwise cost more than the rest of a create).
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+function randomByte(): number {
+  if (randomAt >= randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  return randomPool[randomAt++]!;
+}
+
 export function randomBase62(length: number): string {
-  const bytes = randomBytes(length * 2);
   let out = '';
-  for (let i = 0; out.length < length && i < bytes.length; i++) if (bytes[i]! < 248) out += BASE62[bytes[i]! % 62];
-  return out.length === length ? out : out + randomBase62(length - out.length);
+  while (out.length < length) {
+    // 248 = 4 × 62: bytes above it are dropped so every character is equally likely.
+    const byte = randomByte();
+    if (byte < 248) out += BASE62[byte % 62];
+  }
+  return out;
 }
 
 /** `::ffff:127.0.0.1` and `127.0.0.1` are one caller. */
@@ -59,14 +74,16 @@ export interface EmulatorState {
   readonly clock: EmulatorClock;
   createAccount(opts: { balanceMicroUsd: number }): Account;
   account(id: string): (Account & { keys: string[] }) | undefined;
+  /** An account's balance in micro-USD (what the request path needs, without listing its keys). */
+  balance(accountId: string): number | undefined;
   createKey(accountId: string, settings?: KeySettings): KeyRecord;
   updateKey(key: string, settings: KeySettings): KeyRecord;
   key(key: string): KeyRecord | undefined;
   failNextRun(key: string): void;
   /** Add to (or, negative, take from) an account's balance: a top-up, or a correction. */
   adjustBalance(accountId: string, deltaMicroUsd: number): Account;
-  /** Charge and store a run; the caller has checked everything else. */
-  createRun(key: KeyRecord, model: string, costUsd: number): RunRecord;
+  /** Charge and store a run; the caller has checked everything else. `at` only for the example run. */
+  createRun(key: KeyRecord, model: string, costUsd: number, at?: { id: string; createdAt: number }): RunRecord;
   run(id: string): RunRecord | undefined;
   runStatus(run: RunRecord): RunStatus;
   /** Refund failed runs whose end has passed, and drop runs past retention. */
@@ -94,6 +111,10 @@ export function createState(clock: EmulatorClock): EmulatorState {
   const keys = new Map<string, KeyRecord>();
   const runs = new Map<string, RunRecord>();
   const unsettled = new Set<RunRecord>();
+  // Runs in creation order, oldest at `head`: retention drops from the front in O(1), where walking
+  // a Map from its start after many deletions costs more with every run (the emulator under load).
+  const order: RunRecord[] = [];
+  let head = 0;
   const { processingAfter, terminalAfter } = choices.lifecycleMs;
   const { idPrefix } = contract.limits.runs;
 
@@ -109,6 +130,10 @@ export function createState(clock: EmulatorClock): EmulatorState {
       state.settle();
       const account = accounts.get(id);
       return account && { ...account, keys: [...keys.values()].filter((k) => k.accountId === id).map((k) => k.key) };
+    },
+    balance(accountId) {
+      state.settle();
+      return accounts.get(accountId)?.balanceMicroUsd;
     },
     createKey(accountId, settings = {}) {
       if (!accounts.has(accountId)) throw new StateError(`no account ${accountId}`);
@@ -141,14 +166,16 @@ export function createState(clock: EmulatorClock): EmulatorState {
       account.balanceMicroUsd += delta;
       return { ...account };
     },
-    createRun(key, model, costUsd) {
+    createRun(key, model, costUsd, at) {
+      const id = at?.id ?? idPrefix + randomBase62(choices.runIdRandomChars);
       const account = accounts.get(key.accountId)!;
       account.balanceMicroUsd -= costUsd;
       key.spentMicroUsd += costUsd;
       key.usageUsed += 1;
-      const run: RunRecord = { id: idPrefix + randomBase62(choices.runIdRandomChars), accountId: key.accountId, key: key.key, model, costUsd, createdAt: clock.now(), fails: key.failNext, settled: false };
+      const run: RunRecord = { id, accountId: key.accountId, key: key.key, model, costUsd, createdAt: at?.createdAt ?? clock.now(), fails: key.failNext, settled: false };
       key.failNext = false;
       runs.set(run.id, run);
+      order.push(run);
       if (run.fails) unsettled.add(run);
       state.settle();
       return run;
@@ -175,12 +202,17 @@ export function createState(clock: EmulatorClock): EmulatorState {
         run.settled = true;
         unsettled.delete(run);
       }
-      // Bounded memory: oldest runs go first (Map keeps insertion order).
+      // Bounded memory: oldest runs go first; an old run still to be refunded holds the rest back.
       const { maxRuns, maxAgeMs } = choices.runRetention;
-      for (const run of runs.values()) {
-        if (runs.size <= maxRuns && now - run.createdAt <= maxAgeMs) break;
-        if (!unsettled.has(run)) runs.delete(run.id);
-        else break;
+      while (head < order.length) {
+        const run = order[head]!;
+        if ((runs.size <= maxRuns && now - run.createdAt <= maxAgeMs) || unsettled.has(run)) break;
+        runs.delete(run.id);
+        head++;
+      }
+      if (head > 1024 && head * 2 > order.length) {
+        order.splice(0, head);
+        head = 0;
       }
     },
   };
