@@ -10,6 +10,7 @@ import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Sessi
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
+import { currentShard, inShard } from '../runner/shard.ts';
 
 const MAX_FAILURES_KEPT = 5;
 
@@ -155,8 +156,12 @@ export function formatFailures(result: RuleResult): string {
   return lines.join('\n');
 }
 
+const shard = currentShard();
+
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
+  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
+  if (!inShard(entry.id, shard)) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {
       id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,

@@ -4,7 +4,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { basename } from 'node:path';
 import { contract } from '../contract/index.ts';
 
-const AGGREGATING = ['server-errors', 'envelope'];
+export const AGGREGATING = ['server-errors', 'envelope'];
 
 export function familyOrder(): string[] {
   const families = contract.rules.families.filter((f) => !AGGREGATING.includes(f));
