@@ -11,6 +11,8 @@ import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 import { currentShard, inShard } from '../runner/shard.ts';
+import { activity } from '../http/clock.ts';
+import { withRunLock } from '../runner/concurrency.ts';
 
 const MAX_FAILURES_KEPT = 5;
 
@@ -179,7 +181,9 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
     try {
-      await body(createRuleRun(entry, session, result));
+      // Counted as at work, so a virtual clock moves only when every running rule waits on it.
+      // RUN_ALONE rules wait for the target to be theirs alone (src/runner/concurrency.ts).
+      await withRunLock(entry.id, () => activity.during(entry.id, () => body(createRuleRun(entry, session, result))));
     } catch (error) {
       if (error instanceof BudgetExhausted) return skip(error.message);
       if (error instanceof Inconclusive) return skip(`inconclusive: ${error.message}`);

@@ -3,7 +3,7 @@
 // lends keys out exclusively to the rate-limit rules, and retries a stray 429 with the documented
 // backoff, recording it as an environment event. All waiting is on a Clock.
 import { contract, errorForFault } from '../contract/index.ts';
-import type { Clock } from './clock.ts';
+import { activity, type Clock } from './clock.ts';
 import type { Exchange } from './types.ts';
 
 export interface SchedulerEvent {
@@ -54,6 +54,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const backoff = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
   const logs = new Map<string, number[]>();
   const leased = new Set<string>();
+  /** Which rule holds each leased key. */
+  const owners = new Map<string, string | undefined>();
   const events: SchedulerEvent[] = [];
   const perKey = new Map<string, number>();
   const labels = new Map<string, string>();
@@ -100,13 +102,70 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     opts.onEvent?.(e);
   }
 
+  /** Resolves at the next release of a leased key (rules running at the same time wait their turn). */
+  let released: { promise: Promise<void>; resolve: () => void } | undefined;
+  function nextRelease(): Promise<void> {
+    if (!released) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      released = { promise, resolve };
+    }
+    return clock.idle ? clock.idle(released.promise) : released.promise;
+  }
+  function announceRelease(): void {
+    const waiting = released;
+    released = undefined;
+    waiting?.resolve();
+  }
+
+  /**
+   * Wait until `key` (or the pool key that can send soonest) may send, and take the slot at once:
+   * the send counts from now, so rules sending at the same time never overrun a key's budget.
+   */
+  async function acquire(choice: { key: string } | { pool: true }): Promise<{ key: string; slot: number }> {
+    for (;;) {
+      if (!('key' in choice) && opts.pool.every((k) => leased.has(k))) {
+        await nextRelease();
+        continue;
+      }
+      // A key lent to another rule is its alone until it comes back (its owner sends raw or paced).
+      if ('key' in choice && leased.has(choice.key) && owners.get(choice.key) !== activity.current()) {
+        await nextRelease();
+        continue;
+      }
+      const key = 'key' in choice ? choice.key : soonestPoolKey();
+      const at = readyAt(key);
+      if (at <= clock.now()) {
+        const slot = clock.now();
+        logOf(key).push(slot);
+        return { key, slot };
+      }
+      await waitUntil(at);
+    }
+  }
+
+  /** The answer is back: the send counts from then (when the server counted it at the latest). */
+  function settle(key: string, slot: number): void {
+    const log = logOf(key);
+    const i = log.indexOf(slot);
+    if (i !== -1) log.splice(i, 1);
+    log.push(clock.now());
+    log.sort((a, b) => a - b);
+    perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+
   async function send(choice: { key: string } | { pool: true }, fn: (key: string) => Promise<Exchange>, tag?: string): Promise<Exchange> {
-    const key = 'key' in choice ? choice.key : soonestPoolKey();
+    let key: string | undefined;
     for (let attempt = 0; ; attempt++) {
-      await waitUntil(readyAt(key));
-      const exchange = await fn(key);
-      // The time the answer came back bounds when the server counted the request.
-      record(key);
+      const taken = await acquire(key === undefined ? choice : { key });
+      key = taken.key;
+      let exchange: Exchange;
+      try {
+        exchange = await fn(key);
+      } finally {
+        // The time the answer came back bounds when the server counted the request.
+        settle(key, taken.slot);
+      }
       if (!isRateLimited(exchange)) return exchange;
       if (attempt >= backoff.length) {
         event('rate-limited-gave-up', key, attempt + 1, 0, tag);
@@ -119,16 +178,27 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function lease(o: { idleMs?: number; exclude?: readonly string[] } = {}): Promise<Lease> {
     const idle = o.idleMs ?? 0;
+    // Idle for `idleMs`, and with budget for at least one send (a lease with no idle time may be
+    // taken right after other rules filled the key's window).
     const idleSince = (k: string) => {
       const log = logOf(k);
-      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1);
+      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1, readyAt(k));
     };
-    const free = opts.pool.filter((k) => !leased.has(k) && !(o.exclude ?? []).includes(k));
-    if (free.length === 0) throw new Error('no pool key is free to lease');
+    const candidates = opts.pool.filter((k) => !(o.exclude ?? []).includes(k));
+    if (candidates.length === 0) throw new Error('no pool key is free to lease');
+    // Every candidate lent out (rules running at the same time): wait for one to come back.
+    let free = candidates.filter((k) => !leased.has(k));
+    while (free.length === 0) {
+      await nextRelease();
+      free = candidates.filter((k) => !leased.has(k));
+    }
     const key = free.reduce((best, k) => (idleSince(k) < idleSince(best) ? k : best));
     leased.add(key);
+    owners.set(key, activity.current());
+    // Sends that already took their slot on this key finish first; the idle time counts from them.
     await waitUntil(idleSince(key));
-    return { key, release: () => { leased.delete(key); } };
+    while (idleSince(key) > clock.now()) await waitUntil(idleSince(key));
+    return { key, release: () => { leased.delete(key); owners.delete(key); announceRelease(); } };
   }
 
   return {

@@ -15,3 +15,45 @@ export function ruleConcurrency(env: NodeJS.ProcessEnv = process.env): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new ConcurrencyError(`RUNBASE_CONCURRENCY must be an integer from 1 to ${MAX_CONCURRENCY}, got ${JSON.stringify(text)}`);
   return n;
 }
+
+/**
+ * Rules that must have the target to themselves: they read state that other rules' requests change
+ * (the account balance that every create draws on). They wait for the rules at work to finish, and
+ * no other rule starts until they are done.
+ */
+export const RUN_ALONE: ReadonlySet<string> = new Set(['RUN-CHARGE-REFUND']);
+
+/** A readers-writer lock: ordinary rules share it, a RUN_ALONE rule takes it alone. */
+function createRunLock() {
+  let sharing = 0;
+  let alone = false;
+  let waitingAlone = 0;
+  const waiters: (() => void)[] = [];
+  const wakeAll = () => { for (const wake of waiters.splice(0)) wake(); };
+  const wait = () => new Promise<void>((resolve) => waiters.push(resolve));
+  return async function withLock<T>(ruleId: string, work: () => Promise<T>): Promise<T> {
+    if (RUN_ALONE.has(ruleId)) {
+      waitingAlone++;
+      while (alone || sharing > 0) await wait();
+      waitingAlone--;
+      alone = true;
+      try {
+        return await work();
+      } finally {
+        alone = false;
+        wakeAll();
+      }
+    }
+    // A rule waiting to run alone goes first, so it is not starved by the ones that keep starting.
+    while (alone || waitingAlone > 0) await wait();
+    sharing++;
+    try {
+      return await work();
+    } finally {
+      sharing--;
+      wakeAll();
+    }
+  };
+}
+
+export const withRunLock = createRunLock();
