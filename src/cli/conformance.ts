@@ -11,6 +11,9 @@ import { absentRunId, readRun } from '../conformance/requests.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { brokerSettings, verifyAndPublish } from '../pact/publish.ts';
+import { runnerArgs } from '../runner/args.ts';
+import { ShardError } from '../runner/shard.ts';
+import { ConcurrencyError } from '../runner/concurrency.ts';
 
 /** A remote target must answer HTTP with JSON within the timeout, or the run stops here with exit 2. */
 export async function probeTarget(config: Config): Promise<string | undefined> {
@@ -64,9 +67,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
   try {
+    // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
+    const runner = runnerArgs(argv, process.env);
+    argv = runner.argv;
+    Object.assign(process.env, runner.env);
     config = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
