@@ -12,7 +12,7 @@ import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 import { currentShard, inShard } from '../runner/shard.ts';
 import { activity } from '../http/clock.ts';
-import { withRunLock } from '../runner/concurrency.ts';
+import { runAlonePhase, withRunLock } from '../runner/concurrency.ts';
 
 const MAX_FAILURES_KEPT = 5;
 
@@ -164,6 +164,8 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
   // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
   if (!inShard(entry.id, shard)) return;
+  // A rule that needs the target to itself is registered after the others (src/runner/rules.entry.ts).
+  if (runAlonePhase.defer(entry.id, () => rule(id, body))) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {
       id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,

@@ -1,6 +1,6 @@
 // How many rules run at the same time. Every request still goes through the one scheduler, which
 // keeps each key within its documented budget, so this bounds only the work in flight.
-export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_CONCURRENCY = 16;
 const MAX_CONCURRENCY = 64;
 
 export class ConcurrencyError extends Error {
@@ -22,6 +22,27 @@ export function ruleConcurrency(env: NodeJS.ProcessEnv = process.env): number {
  * no other rule starts until they are done.
  */
 export const RUN_ALONE: ReadonlySet<string> = new Set(['RUN-CHARGE-REFUND']);
+
+/**
+ * While the entry file loads the suites of the concurrent phase, RUN_ALONE rules are held back here
+ * and registered afterwards in a phase of their own, so waiting for the target to be theirs never
+ * stalls the rules around them.
+ */
+export const runAlonePhase = {
+  deferring: false,
+  held: [] as (() => void)[],
+  /** True when `register` was held back for the run-alone phase. */
+  defer(ruleId: string, register: () => void): boolean {
+    if (!runAlonePhase.deferring || !RUN_ALONE.has(ruleId)) return false;
+    runAlonePhase.held.push(register);
+    return true;
+  },
+  /** Register the held rules (in the describe block of the run-alone phase). */
+  flush(): void {
+    runAlonePhase.deferring = false;
+    for (const register of runAlonePhase.held.splice(0)) register();
+  },
+};
 
 /** A readers-writer lock: ordinary rules share it, a RUN_ALONE rule takes it alone. */
 function createRunLock() {

@@ -1,7 +1,8 @@
 // The conformance project's one test file. It loads every suite (suites/<family>.test.ts) into one
 // module graph, so independent rules of all families can run at the same time (bounded by
 // RUNBASE_CONCURRENCY), each pacing its requests through the one shared scheduler; then the rules
-// that judge every exchange of the run, one after another, once everything else has finished.
+// that must have the target to themselves (RUN_ALONE); then the rules that judge every exchange of
+// the run, one after another, once everything else has finished.
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
 import { startProgressFeed } from './progress-feed.ts';
+import { runAlonePhase } from './concurrency.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 
@@ -45,7 +47,17 @@ const files = suiteFiles();
 const aggregating = files.filter((f) => AGGREGATING.includes(familyOf(f)));
 
 describe.concurrent('rules', async () => {
-  for (const file of files.filter((f) => !aggregating.includes(f))) await load(file);
+  runAlonePhase.deferring = true;
+  try {
+    for (const file of files.filter((f) => !aggregating.includes(f))) await load(file);
+  } finally {
+    runAlonePhase.deferring = false;
+  }
+});
+
+// Rules that read state every other rule changes (the account balance), with the target to themselves.
+describe.sequential('rules that run alone', () => {
+  runAlonePhase.flush();
 });
 
 describe.sequential('rules that judge every exchange of the run', async () => {
