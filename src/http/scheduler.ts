@@ -54,6 +54,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const backoff = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
   const logs = new Map<string, number[]>();
   const leased = new Set<string>();
+  /** Pool keys some rule sends with by name (not through the pool): leases and pool sends avoid them. */
+  const pinned = new Set<string>();
+  /**
+   * The first pool keys are the ones rules name (a run is created and polled on key#1, read with
+   * key#2, …): leases leave them to those rules while other keys can serve, so a lease held for a
+   * whole window never stalls them. Small pools keep every key leasable.
+   */
+  const reservedForNamed = new Set(opts.pool.slice(0, Math.max(0, Math.min(2, opts.pool.length - 2))));
   /** Which rule holds each leased key. */
   const owners = new Map<string, string | undefined>();
   const events: SchedulerEvent[] = [];
@@ -93,7 +101,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const free = opts.pool.filter((k) => !leased.has(k) && !exclude.includes(k));
     if (free.length === 0) throw new Error('every pool key is leased; no key is left to send with');
     // Ties go to pool order, so a run is deterministic.
-    return free.reduce((best, k) => (readyAt(k) < readyAt(best) ? k : best));
+    // Ties go first to keys no rule names explicitly (their budget is left to the rules pinned to
+    // them, e.g. to poll a run on the key that created it), then to pool order: deterministic.
+    return free.reduce((best, k) => (readyAt(k) < readyAt(best) || (readyAt(k) === readyAt(best) && pinned.has(best) && !pinned.has(k)) ? k : best));
   }
 
   function event(kind: SchedulerEvent['kind'], key: string, attempt: number, waitedMs: number, tag?: string) {
@@ -128,6 +138,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         await nextRelease();
         continue;
       }
+      if ('key' in choice && !leased.has(choice.key)) pinned.add(choice.key);
       // A key lent to another rule is its alone until it comes back (its owner sends raw or paced).
       if ('key' in choice && leased.has(choice.key) && owners.get(choice.key) !== activity.current()) {
         await nextRelease();
@@ -187,12 +198,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const candidates = opts.pool.filter((k) => !(o.exclude ?? []).includes(k));
     if (candidates.length === 0) throw new Error('no pool key is free to lease');
     // Every candidate lent out (rules running at the same time): wait for one to come back.
-    let free = candidates.filter((k) => !leased.has(k));
+    // Keys left to the rules that name them, unless nothing else could ever serve this lease.
+    const leasable = candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
+    let free = leasable.filter((k) => !leased.has(k));
     while (free.length === 0) {
       await nextRelease();
-      free = candidates.filter((k) => !leased.has(k));
+      free = leasable.filter((k) => !leased.has(k));
     }
-    const key = free.reduce((best, k) => (idleSince(k) < idleSince(best) ? k : best));
+    // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
+    // rules that name pool keys name the first ones), so a lease rarely makes another rule wait.
+    const rank = (k: string) => [idleSince(k), pinned.has(k) ? 1 : 0, -opts.pool.indexOf(k)] as const;
+    const before = (a: readonly number[], b: readonly number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+    const key = free.reduce((best, k) => (before(rank(k), rank(best)) < 0 ? k : best));
     leased.add(key);
     owners.set(key, activity.current());
     // Sends that already took their slot on this key finish first; the idle time counts from them.
