@@ -58,8 +58,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const pinned = new Set<string>();
   /**
    * The first pool keys are the ones rules name (a run is created and polled on key#1, read with
-   * key#2, …): leases leave them to those rules while other keys can serve, so a lease held for a
-   * whole window never stalls them. Small pools keep every key leasable.
+   * key#2, …): leases that wait out a window (the rate-limit rules) leave them to those rules while
+   * other keys can serve, so such a lease never stalls them. Small pools keep every key leasable.
    */
   const reservedForNamed = new Set(opts.pool.slice(0, Math.max(0, Math.min(2, opts.pool.length - 2))));
   /** Which rule holds each leased key. */
@@ -199,7 +199,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (candidates.length === 0) throw new Error('no pool key is free to lease');
     // Every candidate lent out (rules running at the same time): wait for one to come back.
     // Keys left to the rules that name them, unless nothing else could ever serve this lease.
-    const leasable = candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
+    // A lease with no idle time (a Pact check) is short and may take any key.
+    const leasable = idle > 0 && candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
     let free = leasable.filter((k) => !leased.has(k));
     while (free.length === 0) {
       await nextRelease();
