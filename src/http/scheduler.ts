@@ -41,6 +41,9 @@ export interface SchedulerOptions {
   onEvent?: (event: SchedulerEvent) => void;
 }
 
+/** Sends a leased key has budget for when it is handed over, idle time or not. */
+const SHORT_LEASE_SENDS = 3;
+
 function isRateLimited(exchange: Exchange): boolean {
   const entry = errorForFault('rateLimited');
   const body = exchange.response.json as { error?: { code?: unknown } } | undefined;
@@ -79,12 +82,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
 
   function readyAt(key: string): number {
+    return readyFor(key, 1);
+  }
+
+  /** The earliest time `key` has budget for `sends` more sends in the window. */
+  function readyFor(key: string, sends: number): number {
     const log = logOf(key);
     const now = clock.now();
     // Forget what has left the window; keep the log bounded.
     while (log.length > 0 && log[0]! <= now - limit.windowMs - margin) log.shift();
-    if (log.length < limit.requests) return now;
-    return log[log.length - limit.requests]! + limit.windowMs + margin + 1;
+    const allowed = limit.requests - sends;
+    if (log.length <= allowed) return now;
+    return log[log.length - allowed - 1]! + limit.windowMs + margin + 1;
   }
 
   function record(key: string): void {
@@ -189,11 +198,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function lease(o: { idleMs?: number; exclude?: readonly string[] } = {}): Promise<Lease> {
     const idle = o.idleMs ?? 0;
-    // Idle for `idleMs`, and with budget for at least one send (a lease with no idle time may be
-    // taken right after other rules filled the key's window).
+    // Idle for `idleMs`, and with budget for a few sends: a lease with no idle time (a Pact check,
+    // which sends up to two requests unpaced) may come right after other rules filled the key's window.
     const idleSince = (k: string) => {
       const log = logOf(k);
-      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1, readyAt(k));
+      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1, readyFor(k, SHORT_LEASE_SENDS));
     };
     const candidates = opts.pool.filter((k) => !(o.exclude ?? []).includes(k));
     if (candidates.length === 0) throw new Error('no pool key is free to lease');
