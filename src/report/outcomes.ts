@@ -12,7 +12,6 @@ export function outcomeOf(testCase: TestCase): RuleOutcome {
   // The rule's wall time as vitest measured it (waits on the scheduler included).
   const duration = testCase.diagnostic()?.duration;
   if (meta && duration !== undefined) meta.durationMs = Math.round(duration);
-  if (meta && process.env.H13_DEBUG) (meta as any).startTime = testCase.diagnostic()?.startTime;
   return { name: testCase.name, state: result.state, errors: (result.errors ?? []).map((e) => e.message ?? String(e)), ...(meta ? { result: meta } : {}) };
 }
 

@@ -8,7 +8,7 @@ import { redactText, type Secrets } from '../conformance/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
 import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
-import { formatDuration, summaryLine } from './markdown.ts';
+import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { currentShard, shardLabel } from '../runner/shard.ts';
 import { tmpdir } from 'node:os';
@@ -161,6 +161,9 @@ export class ConformanceReporter implements Reporter {
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
+    const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
+    lines.push(`time: ${formatDuration(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}${longest.length ? `; slowest rules: ${longest.join(', ')}` : ''}`);
+    if (report.shard) lines.push(`shard ${shardLabel(report.shard)}: these are its rules only; merge the shards' reports with npm run report:merge`);
     for (const e of report.environmentEvents.slice(0, 10)) lines.push(`  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt ?? '?'})`);
     for (const e of report.errors) lines.push(`error: ${e}`);
     if (this.written) lines.push(`reports: ${this.written.files.join(', ')}`);
