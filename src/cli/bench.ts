@@ -61,7 +61,10 @@ const runSpan = (r: ConformanceReport) => Date.parse(r.finishedAt) - Date.parse(
 async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string): Promise<RealtimeRow> {
   const emulator = await startEmulator({ clock: 'real' });
   try {
-    const fixtures = provisionFixtures(emulator.state, { poolSize: keys, url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+    // The emulator provisions at least two pool keys; the run is given the first `keys` of them.
+    const fixtures = provisionFixtures(emulator.state, { poolSize: Math.max(2, keys), url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+    const poolVar = contract.fixtures.apiKeys!.env[0]!;
+    fixtures[poolVar] = fixtures[poolVar]!.split(',').slice(0, keys).join(',');
     const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: 'real' }, reportDir);
     if (!run.report) throw new Error(`the run at ${keys} keys wrote no report (exit ${run.code})`);
     // The run's own span (from the first rule to the reports), without Node's start-up.
