@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { contract } from '../contract/index.ts';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import type { ConformanceReport } from '../report/model.ts';
+import { DEFAULT_CONCURRENCY } from '../runner/concurrency.ts';
 
 const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
 
@@ -130,7 +131,7 @@ async function main(): Promise<number> {
   writeSection(out, 'conformance', {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : 'default', target: 'reference emulator, real clock, loopback' },
+    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULT_CONCURRENCY, target: 'reference emulator, real clock, loopback' },
     realtime: rows,
     ...(embedded ? { embedded } : {}),
   });

@@ -65,6 +65,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
    * other keys can serve, so such a lease never stalls them. Small pools keep every key leasable.
    */
   const reservedForNamed = new Set(opts.pool.slice(0, Math.max(0, Math.min(2, opts.pool.length - 2))));
+  /** Leases with idle time now held. */
+  let longLeases = 0;
   /** Which rule holds each leased key. */
   const owners = new Map<string, string | undefined>();
   const events: SchedulerEvent[] = [];
@@ -210,11 +212,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // Keys left to the rules that name them, unless nothing else could ever serve this lease.
     // A lease with no idle time (a Pact check) is short and may take any key.
     const leasable = idle > 0 && candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
+    // Leases that wait out a window hold a key unused meanwhile: at most all keys but one at a time,
+    // so pool work always has a key (a rule that already holds one may take a second: RL-PER-KEY).
+    const long = idle > 0;
+    const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
+    const roomForLong = () => !long || holdsOne || longLeases < Math.max(1, opts.pool.length - 1);
     let free = leasable.filter((k) => !leased.has(k));
-    while (free.length === 0) {
+    while (free.length === 0 || !roomForLong()) {
       await nextRelease();
       free = leasable.filter((k) => !leased.has(k));
     }
+    if (long) longLeases++;
     // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
     // rules that name pool keys name the first ones), so a lease rarely makes another rule wait.
     const rank = (k: string) => [idleSince(k), pinned.has(k) ? 1 : 0, -opts.pool.indexOf(k)] as const;
@@ -225,7 +233,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // Sends that already took their slot on this key finish first; the idle time counts from them.
     await waitUntil(idleSince(key));
     while (idleSince(key) > clock.now()) await waitUntil(idleSince(key));
-    return { key, release: () => { leased.delete(key); owners.delete(key); announceRelease(); } };
+    return { key, release: () => { leased.delete(key); owners.delete(key); if (long) longLeases--; announceRelease(); } };
   }
 
   return {
