@@ -99,7 +99,7 @@ export function resolveApiRoot(value: string, name = 'RUNBASE_URL'): { apiRoot: 
   return { origin: url.origin, apiRoot: url.origin + (path === '' ? contract.limits.apiRootPath : path) };
 }
 
-function readDotenv(path: string): Env {
+export function readDotenv(path: string): Env {
   if (!existsSync(path)) return {};
   try {
     return parseDotenv(readFileSync(path));

@@ -4,6 +4,10 @@
 import { basename } from 'node:path';
 import { parseShard } from './shard.ts';
 import { ruleConcurrency } from './concurrency.ts';
+import { readDotenv } from '../config.ts';
+
+/** The runner's own settings; like every setting they may come from the settings file (.env). */
+const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES'] as const;
 
 export interface RunnerArgs {
   /** What is left for vitest. */
@@ -18,6 +22,9 @@ const SUITE_FILE = /(^|\/)suites\/([a-z0-9-]+)\.test\.ts$/;
 export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerArgs {
   const rest: string[] = [];
   const out: Record<string, string> = {};
+  // The environment wins over the settings file, as for every other setting (src/config.ts).
+  const file = readDotenv(env.RUNBASE_ENV_FILE ?? '.env');
+  for (const name of RUNNER_SETTINGS) if (env[name] === undefined && file[name] !== undefined) out[name] = file[name];
   const families: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -29,6 +36,6 @@ export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   if (families.length) out.RUNBASE_SUITES = families.join(',');
   // Validate before any request: a bad shard or concurrency is a configuration error (exit 2).
   parseShard(out.RUNBASE_SHARD ?? env.RUNBASE_SHARD);
-  ruleConcurrency(env);
+  ruleConcurrency({ ...env, ...out });
   return { argv: rest, env: out };
 }

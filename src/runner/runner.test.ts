@@ -1,4 +1,7 @@
 // Shards, runner arguments, the run-alone lock and the progress estimate.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
 import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
@@ -32,13 +35,26 @@ describe('shards', () => {
   });
 });
 
+const NO_FILE = { RUNBASE_ENV_FILE: '/nonexistent/.env' };
+
 describe('runner arguments', () => {
+  it('reads its settings from the settings file too, the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbase-args-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\n');
+    expect(runnerArgs([], { RUNBASE_ENV_FILE: file }).env).toEqual({ RUNBASE_SHARD: '2/4', RUNBASE_CONCURRENCY: '3' });
+    expect(runnerArgs([], { RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).env).toEqual({ RUNBASE_CONCURRENCY: '3' });
+    writeFileSync(file, 'RUNBASE_CONCURRENCY=lots\n');
+    expect(() => runnerArgs([], { RUNBASE_ENV_FILE: file })).toThrow(ConcurrencyError);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
-    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], {})).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
-    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], {})).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
-    expect(() => runnerArgs(['--shard=3/2'], {})).toThrow(ShardError);
-    expect(() => runnerArgs([], { RUNBASE_SHARD: 'half' })).toThrow(ShardError);
-    expect(() => runnerArgs([], { RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(() => runnerArgs(['--shard=3/2'], NO_FILE)).toThrow(ShardError);
+    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
+    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
     expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
   });
 });
