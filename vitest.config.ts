@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { ConformanceSequencer } from './src/runner/sequencer.ts';
+import { ruleConcurrency } from './src/runner/concurrency.ts';
 
 // Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
 // `self` is the project's own tests (`npm run test:self`).
@@ -11,7 +12,8 @@ export default defineConfig({
       {
         test: {
           name: 'conformance',
-          include: ['suites/**/*.test.ts'],
+          // One entry file loads suites/*.test.ts, so rules of every family can run at the same time.
+          include: ['src/runner/rules.entry.ts'],
           globalSetup: ['src/runner/global-setup.ts'],
           // One worker, one module graph: the scheduler that keeps every key within its rate limit
           // is shared by all rules, and the envelope rules read every exchange the run saw.
@@ -19,6 +21,8 @@ export default defineConfig({
           maxWorkers: 1,
           isolate: false,
           fileParallelism: false,
+          // Rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
+          maxConcurrency: ruleConcurrency(),
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

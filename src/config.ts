@@ -150,7 +150,7 @@ function closingQuote(text: string, quote: string): number {
 }
 
 /** The settings file: the default `.env` may be absent; a file named by RUNBASE_ENV_FILE must be there. */
-function readDotenv(path: string, named: boolean): Env {
+export function readDotenv(path: string, named: boolean): Env {
   const setting = named ? 'RUNBASE_ENV_FILE' : 'the .env file';
   if (!existsSync(path)) {
     if (named) throw new ConfigError('RUNBASE_ENV_FILE names a file that does not exist');

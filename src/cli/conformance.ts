@@ -12,6 +12,9 @@ import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
+import { runnerArgs } from '../runner/args.ts';
+import { ShardError } from '../runner/shard.ts';
+import { ConcurrencyError } from '../runner/concurrency.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -68,9 +71,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
   try {
+    // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
+    const runner = runnerArgs(argv, process.env);
+    argv = runner.argv;
+    Object.assign(process.env, runner.env);
     config = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }

@@ -59,6 +59,8 @@ export interface RuleResult {
   notes: string[];
   /** 429s met outside the rate-limit rules and retried (keys as labels). */
   environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
+  /** Wall time of the rule's test, including its waits on the scheduler (ms). */
+  durationMs?: number;
   /** Set when the target could not be talked to; maps to exit code 2. */
   targetError?: string;
 }

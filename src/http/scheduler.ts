@@ -7,7 +7,7 @@
 import { contract } from '../contract/index.ts';
 import { isRateLimited } from '../oracles/error-answer.ts';
 import type { TimedSend } from '../oracles/rate-window.ts';
-import type { Clock } from './clock.ts';
+import { activity, type Clock } from './clock.ts';
 import { TargetError, type Exchange } from './types.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */
@@ -59,6 +59,9 @@ export interface SchedulerOptions {
   maxRetryAfterMs?: number;
 }
 
+/** Sends a leased key has budget for when it is handed over, idle time or not. */
+const SHORT_LEASE_SENDS = 3;
+
 /** Retry-After in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
 export function retryAfterMs(exchange: Exchange, now: number): number | undefined {
   const value = exchange.response.headers['retry-after']?.trim();
@@ -75,6 +78,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const backoff = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
   const logs = new Map<string, number[]>();
   const leased = new Set<string>();
+  /** Pool keys some rule sends with by name (not through the pool): leases and pool sends avoid them. */
+  const pinned = new Set<string>();
+  /**
+   * The first pool keys are the ones rules name (a run is created and polled on key#1, read with
+   * key#2, …): leases that wait out a window (the rate-limit rules) leave them to those rules while
+   * other keys can serve, so such a lease never stalls them. Small pools keep every key leasable.
+   */
+  const reservedForNamed = new Set(opts.pool.slice(0, Math.max(0, Math.min(2, opts.pool.length - 2))));
+  /** Leases with idle time now held. */
+  let longLeases = 0;
+  /** Which rule holds each leased key. */
+  const owners = new Map<string, string | undefined>();
   const events: SchedulerEvent[] = [];
   const perKey = new Map<string, number>();
   const histories = new Map<string, KeySend[]>();
@@ -93,12 +108,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
 
   function readyAt(key: string): number {
+    return readyFor(key, 1);
+  }
+
+  /** The earliest time `key` has budget for `sends` more sends in the window. */
+  function readyFor(key: string, sends: number): number {
     const log = logOf(key);
     const now = clock.now();
     // Forget what has left the window; keep the log bounded.
     while (log.length > 0 && log[0]! <= now - limit.windowMs - margin) log.shift();
-    if (log.length < limit.requests) return now;
-    return log[log.length - limit.requests]! + limit.windowMs + margin + 1;
+    const allowed = limit.requests - sends;
+    if (log.length <= allowed) return now;
+    return log[log.length - allowed - 1]! + limit.windowMs + margin + 1;
   }
 
   function record(key: string): void {
@@ -107,7 +128,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   /** Send once, timed; the pacing log gets the receive time, which bounds when the server counted it. */
-  async function timed(key: string, fn: () => Promise<Exchange>): Promise<Exchange> {
+  async function timed(key: string, fn: () => Promise<Exchange>, o: { paced?: boolean } = {}): Promise<Exchange> {
     const sentAt = clock.now();
     const sentSeq = seq++;
     const exchange = await fn();
@@ -117,7 +138,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     history.push(entry);
     // Bounded: older than a few windows can no longer matter to any judgement.
     while (history.length > 4 * limit.requests && history[0]!.receivedAt < entry.sentAt - 3 * limit.windowMs) history.shift();
-    record(key);
+    // A paced send already holds its slot in the pacing log (settled by `send`).
+    if (!o.paced) record(key);
     return exchange;
   }
 
@@ -139,7 +161,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const free = opts.pool.filter((k) => !leased.has(k) && !exclude.includes(k));
     if (free.length === 0) throw new Error('every pool key is leased; no key is left to send with');
     // Ties go to pool order, so a run is deterministic.
-    return free.reduce((best, k) => (readyAt(k) < readyAt(best) ? k : best));
+    // Ties go first to keys no rule names explicitly (their budget is left to the rules pinned to
+    // them, e.g. to poll a run on the key that created it), then to pool order: deterministic.
+    return free.reduce((best, k) => (readyAt(k) < readyAt(best) || (readyAt(k) === readyAt(best) && pinned.has(best) && !pinned.has(k)) ? k : best));
   }
 
   function event(kind: SchedulerEvent['kind'], key: string, attempt: number, waitedMs: number, tag?: string) {
@@ -148,12 +172,72 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     opts.onEvent?.(e);
   }
 
+  /** Resolves at the next release of a leased key (rules running at the same time wait their turn). */
+  let released: { promise: Promise<void>; resolve: () => void } | undefined;
+  function nextRelease(): Promise<void> {
+    if (!released) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      released = { promise, resolve };
+    }
+    return clock.idle ? clock.idle(released.promise) : released.promise;
+  }
+  function announceRelease(): void {
+    const waiting = released;
+    released = undefined;
+    waiting?.resolve();
+  }
+
+  /**
+   * Wait until `key` (or the pool key that can send soonest) may send, and take the slot at once:
+   * the send counts from now, so rules sending at the same time never overrun a key's budget.
+   */
+  async function acquire(choice: { key: string } | { pool: true }): Promise<{ key: string; slot: number }> {
+    for (;;) {
+      if (!('key' in choice) && opts.pool.every((k) => leased.has(k))) {
+        await nextRelease();
+        continue;
+      }
+      if ('key' in choice && !leased.has(choice.key)) pinned.add(choice.key);
+      // A key lent to another rule is its alone until it comes back (its owner sends raw or paced).
+      if ('key' in choice && leased.has(choice.key) && owners.get(choice.key) !== activity.current()) {
+        await nextRelease();
+        continue;
+      }
+      const key = 'key' in choice ? choice.key : soonestPoolKey();
+      const at = readyAt(key);
+      if (at <= clock.now()) {
+        const slot = clock.now();
+        logOf(key).push(slot);
+        return { key, slot };
+      }
+      await waitUntil(at);
+    }
+  }
+
+  /** The answer is back: the send counts from then (when the server counted it at the latest). */
+  function settle(key: string, slot: number): void {
+    const log = logOf(key);
+    const i = log.indexOf(slot);
+    if (i !== -1) log.splice(i, 1);
+    log.push(clock.now());
+    log.sort((a, b) => a - b);
+    perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+
   async function send(choice: { key: string } | { pool: true }, fn: (key: string) => Promise<Exchange>, tag?: string, o: { retries?: number } = {}): Promise<Exchange> {
-    const key = 'key' in choice ? choice.key : soonestPoolKey();
     const retries = Math.min(o.retries ?? backoff.length, backoff.length);
+    let key: string | undefined;
     for (let attempt = 0; ; attempt++) {
-      await waitUntil(readyAt(key));
-      const exchange = await timed(key, () => fn(key));
+      const taken = await acquire(key === undefined ? choice : { key });
+      const k = (key = taken.key);
+      let exchange: Exchange;
+      try {
+        exchange = await timed(k, () => fn(k), { paced: true });
+      } finally {
+        // The time the answer came back bounds when the server counted the request.
+        settle(k, taken.slot);
+      }
       if (!isRateLimited(exchange)) return exchange;
       if (attempt >= retries) {
         if (retries === 0) return exchange;
@@ -168,16 +252,40 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function lease(o: { idleMs?: number; exclude?: readonly string[] } = {}): Promise<Lease> {
     const idle = o.idleMs ?? 0;
+    // Idle for `idleMs`, and with budget for a few sends: a lease with no idle time (a Pact check,
+    // which sends up to two requests unpaced) may come right after other rules filled the key's window.
     const idleSince = (k: string) => {
       const log = logOf(k);
-      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1);
+      return log.length === 0 ? clock.now() : Math.max(clock.now(), log[log.length - 1]! + idle + margin + 1, readyFor(k, SHORT_LEASE_SENDS));
     };
-    const free = opts.pool.filter((k) => !leased.has(k) && !(o.exclude ?? []).includes(k));
-    if (free.length === 0) throw new Error('no pool key is free to lease');
-    const key = free.reduce((best, k) => (idleSince(k) < idleSince(best) ? k : best));
+    const candidates = opts.pool.filter((k) => !(o.exclude ?? []).includes(k));
+    if (candidates.length === 0) throw new Error('no pool key is free to lease');
+    // Every candidate lent out (rules running at the same time): wait for one to come back.
+    // Keys left to the rules that name them, unless nothing else could ever serve this lease.
+    // A lease with no idle time (a Pact check) is short and may take any key.
+    const leasable = idle > 0 && candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
+    // Leases that wait out a window hold a key unused meanwhile: at most all keys but one at a time,
+    // so pool work always has a key (a rule that already holds one may take a second: RL-PER-KEY).
+    const long = idle > 0;
+    const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
+    const roomForLong = () => !long || holdsOne || longLeases < Math.max(1, opts.pool.length - 1);
+    let free = leasable.filter((k) => !leased.has(k));
+    while (free.length === 0 || !roomForLong()) {
+      await nextRelease();
+      free = leasable.filter((k) => !leased.has(k));
+    }
+    if (long) longLeases++;
+    // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
+    // rules that name pool keys name the first ones), so a lease rarely makes another rule wait.
+    const rank = (k: string) => [idleSince(k), pinned.has(k) ? 1 : 0, -opts.pool.indexOf(k)] as const;
+    const before = (a: readonly number[], b: readonly number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+    const key = free.reduce((best, k) => (before(rank(k), rank(best)) < 0 ? k : best));
     leased.add(key);
+    owners.set(key, activity.current());
+    // Sends that already took their slot on this key finish first; the idle time counts from them.
     await waitUntil(idleSince(key));
-    return { key, release: () => { leased.delete(key); } };
+    while (idleSince(key) > clock.now()) await waitUntil(idleSince(key));
+    return { key, release: () => { leased.delete(key); owners.delete(key); if (long) longLeases--; announceRelease(); } };
   }
 
   return {

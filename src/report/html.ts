@@ -3,7 +3,7 @@
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
-import { summaryLine } from './markdown.ts';
+import { formatDuration, summaryLine } from './markdown.ts';
 import { curlCommand } from './curl.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -50,7 +50,7 @@ function ruleSection(rule: RuleResult): string {
 ${f.counterexample ? `<p>minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: <code>${esc(f.counterexample.slice(0, 1000))}</code></p>` : ''}${exchangeBlock(f)}</div>`).join('');
   const observations = rule.observations.length ? `<ul>${rule.observations.slice(0, 40).map((o) => `<li>${esc(o.label)}: <code>${esc(JSON.stringify(o.value))}</code></li>`).join('')}</ul>` : '';
   const notes = rule.notes.length ? `<ul class="notes">${rule.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
-  return `<details id="${esc(rule.id)}" class="rule ${rule.verdict}"${open}><summary><span class="badge ${rule.verdict}">${LABEL[rule.verdict]}</span> <strong>${esc(rule.id)}</strong> ${esc(rule.title)} <small>${rule.level} · ${rule.cases} cases · ${rule.requests} requests</small></summary>
+  return `<details id="${esc(rule.id)}" class="rule ${rule.verdict}"${open}><summary><span class="badge ${rule.verdict}">${LABEL[rule.verdict]}</span> <strong>${esc(rule.id)}</strong> ${esc(rule.title)} <small>${rule.level} · ${rule.cases} cases · ${rule.requests} requests${rule.durationMs !== undefined ? ` · ${esc(formatDuration(rule.durationMs))}` : ''}</small></summary>
 <p>Oracle: ${esc(rule.oracle)} · <a href="${esc(rule.doc)}">docs</a>${rule.skipReason ? ` · skipped: ${esc(rule.skipReason)}` : ''}${rule.targetError ? ` · target error: ${esc(rule.targetError)}` : ''}</p>${failures}${observations}${notes}</details>`;
 }
 

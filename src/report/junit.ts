@@ -19,8 +19,11 @@ export function failureText(rule: RuleResult): string {
   ].join('\n')).join('\n\n');
 }
 
+/** JUnit times are seconds; a rule that did not run took none. */
+const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
+
 function testCase(rule: RuleResult): string {
-  const open = `    <testcase classname="runbase.${xml(rule.family)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="0">`;
+  const open = `    <testcase classname="runbase.${xml(rule.family)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="${seconds(rule.durationMs)}">`;
   const props = `      <properties><property name="level" value="${rule.level}"/><property name="verdict" value="${rule.verdict}"/><property name="doc" value="${xml(rule.doc)}"/></properties>`;
   const body: string[] = [props];
   if (rule.verdict === 'failed') body.push(`      <failure message="${xml(`${rule.id} failed: ${rule.failures[0]?.message ?? rule.targetError ?? ''}`)}" type="${rule.level}">${xml(failureText(rule))}</failure>`);
@@ -36,7 +39,7 @@ export function renderJunit(report: ConformanceReport): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="runbase-conformance" tests="${report.rules.length}" failures="${failures}" errors="${report.outcome === 'error' ? 1 : 0}" skipped="${skipped}">`,
-    `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${report.rules.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.startedAt}">`,
+    `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${report.rules.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.startedAt}" time="${seconds(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}">`,
     ...report.rules.map(testCase),
     '  </testsuite>',
     '</testsuites>',

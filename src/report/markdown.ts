@@ -29,6 +29,25 @@ function failureSection(rule: RuleResult): string[] {
   return [...out, ''];
 }
 
+const SLOWEST_SHOWN = 5;
+
+/** The rules that took longest, longest first (ties by id, so the list is stable). */
+export function slowest(report: ConformanceReport, n: number): RuleResult[] {
+  return report.rules.filter((r) => r.durationMs !== undefined).sort((a, b) => b.durationMs! - a.durationMs! || a.id.localeCompare(b.id)).slice(0, n);
+}
+
+/** Where the run's time went: the rules that took longest, with their requests. */
+export function slowestRules(report: ConformanceReport): string[] {
+  const rows = slowest(report, SLOWEST_SHOWN);
+  if (rows.length === 0) return [];
+  return ['', `## Slowest rules`, '', 'Rules run at the same time, so their times overlap.', '', '| rule | time | requests |', '|---|---|---|',
+    ...rows.map((r) => `| ${r.id} | ${formatDuration(r.durationMs!)} | ${r.requests} |`)];
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
 export function renderMarkdown(report: ConformanceReport): string {
   const by = (v: RuleResult['verdict']) => report.rules.filter((r) => r.verdict === v);
   const lines = [
@@ -49,6 +68,7 @@ export function renderMarkdown(report: ConformanceReport): string {
     const note = r.verdict === 'skipped' ? r.skipReason ?? '' : r.verdict === 'failed' || r.verdict === 'warned' ? r.failures[0]?.message ?? '' : r.notes[0] ?? '';
     lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
   }
+  lines.push(...slowestRules(report));
   const observed = by('observed');
   if (observed.length) {
     lines.push('', '## Observations (undocumented behaviour, never judged)', '');

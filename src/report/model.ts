@@ -2,6 +2,7 @@
 // Schema of conformance.json: docs/report-schema.md. Bump REPORT_SCHEMA_VERSION on any change to it.
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
+import { inShard, type Shard } from '../runner/shard.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -24,14 +25,18 @@ export interface ConformanceReport {
   environmentEvents: EnvironmentEvent[];
   errors: string[];
   rules: RuleResult[];
+  /** Set when this run was one shard of a split run (RUNBASE_SHARD); `rules` then holds its slice only. */
+  shard?: Shard;
+  /** Set on a report merged from shard reports (npm run report:merge). */
+  mergedFrom?: { shard: Shard; startedAt: string; finishedAt: string; requests: number; exitCode: number }[];
 }
 
 const VERDICTS: Verdict[] = ['passed', 'failed', 'warned', 'skipped', 'observed'];
 
 /** Rules in catalogue order; a catalogue rule with no result (filtered out, crashed) shows as skipped. */
-export function orderRules(results: RuleResult[]): RuleResult[] {
+export function orderRules(results: RuleResult[], shard?: Shard): RuleResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
-  const ordered = contract.rules.rules.map((entry) => byId.get(entry.id) ?? {
+  const ordered = contract.rules.rules.filter((entry) => inShard(entry.id, shard)).map((entry) => byId.get(entry.id) ?? {
     id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
     verdict: 'skipped' as const, skipReason: 'not run in this invocation', cases: 0, requests: 0, failures: [], observations: [], notes: [],
   });
@@ -40,7 +45,7 @@ export function orderRules(results: RuleResult[]): RuleResult[] {
 }
 
 export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules'> & { rules: RuleResult[] }): ConformanceReport {
-  const rules = orderRules(input.rules);
+  const rules = orderRules(input.rules, input.shard);
   const summary = Object.fromEntries(VERDICTS.map((v) => [v, rules.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
   const outcome = input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
   return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, summary, outcome, rules };

@@ -9,6 +9,9 @@ export interface RuleOutcome { name: string; state: string; errors: string[]; re
 export function outcomeOf(testCase: TestCase): RuleOutcome {
   const result = testCase.result();
   const meta = testCase.meta().runbase;
+  // The rule's wall time as vitest measured it (waits on the scheduler included).
+  const duration = testCase.diagnostic()?.duration;
+  if (meta && duration !== undefined) meta.durationMs = Math.round(duration);
   return { name: testCase.name, state: result.state, errors: (result.errors ?? []).map((e) => e.message ?? String(e)), ...(meta ? { result: meta } : {}) };
 }
 

@@ -8,7 +8,12 @@ import { redactText, type Secrets } from '../conformance/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
 import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
-import { summaryLine } from './markdown.ts';
+import { formatDuration, slowest, summaryLine } from './markdown.ts';
+import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
+import { currentShard, shardLabel } from '../runner/shard.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', warned: '!', skipped: '-', observed: '·' };
 
@@ -17,6 +22,8 @@ export interface ReporterOptions {
   write?: (line: string) => void;
   /** Extra run errors known before vitest started (none normally). */
   env?: NodeJS.ProcessEnv;
+  /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
+  progress?: ProgressMode;
 }
 
 export class ConformanceReporter implements Reporter {
@@ -29,18 +36,69 @@ export class ConformanceReporter implements Reporter {
   private secrets: Secrets = new Map();
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly progress: ProgressMode;
+  private readonly progressFile: string;
+  private progressTimer?: NodeJS.Timeout;
+  private lastProgressLine = 0;
+  private liveShown = false;
+  private total = 0;
+  private done = 0;
 
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.env = opts.env ?? process.env;
+    // A live line rewrites the terminal in place, so only when the lines go to that terminal.
+    this.progress = opts.progress ?? progressMode(this.env, !opts.write && process.stdout.isTTY === true);
+    if (this.progress === 'live' && opts.write) this.progress = 'lines';
+    // The worker (forked after this) learns where to write its progress from the environment.
+    this.progressFile = this.env.RUNBASE_PROGRESS_FILE ?? join(tmpdir(), `runbase-progress-${process.pid}-${Date.now()}.json`);
+    if (this.progress !== 'off') process.env.RUNBASE_PROGRESS_FILE = this.progressFile;
   }
 
   private say(line: string): void {
+    this.clearLive();
     this.out(redactText(line, this.secrets));
   }
 
   onInit(_vitest: Vitest): void {
     this.startedAt = new Date();
+    this.lastProgressLine = Date.now();
+    if (this.progress !== 'off') {
+      this.progressTimer = setInterval(() => this.tick(), 1000);
+      this.progressTimer.unref();
+    }
+  }
+
+  onTestModuleCollected(testModule: TestModule): void {
+    this.total += [...testModule.children.allTests()].filter((t) => t.options.mode === 'run').length;
+  }
+
+  private progressText(): string {
+    return redactText(progressLine({ done: this.done, total: this.total, elapsedMs: Date.now() - this.startedAt.getTime(), snapshot: readSnapshot(this.progressFile) }), this.secrets);
+  }
+
+  private tick(): void {
+    if (this.total === 0) return;
+    if (this.progress === 'live') {
+      process.stdout.write(`\r\x1b[K${this.progressText()}`);
+      this.liveShown = true;
+    } else if (Date.now() - this.lastProgressLine >= LINE_EVERY_MS) {
+      this.lastProgressLine = Date.now();
+      this.out(this.progressText());
+    }
+  }
+
+  private clearLive(): void {
+    if (!this.liveShown) return;
+    process.stdout.write('\r\x1b[K');
+    this.liveShown = false;
+  }
+
+  private stopProgress(): void {
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    this.progressTimer = undefined;
+    this.clearLive();
+    rmSync(this.progressFile, { force: true });
   }
 
   private learnTarget(testCase: { project: { getProvidedContext(): { runbase?: { config: Config; embedded: boolean } } } }): void {
@@ -51,14 +109,17 @@ export class ConformanceReporter implements Reporter {
     this.embedded = provided.embedded;
     this.secrets = secretsOf(provided.config);
     const target = provided.config.target.kind === 'remote' ? provided.config.target.apiRoot : 'embedded emulator';
-    this.say(`Runbase conformance against ${target}${provided.embedded ? ' (embedded reference emulator)' : ''}, seed ${provided.config.seed}, ${provided.config.runs} cases per property`);
+    const shard = currentShard(this.env);
+    this.say(`Runbase conformance against ${target}${provided.embedded ? ' (embedded reference emulator)' : ''}, seed ${provided.config.seed}, ${provided.config.runs} cases per property${shard ? `, shard ${shardLabel(shard)}` : ''}`);
   }
 
   onTestCaseResult(testCase: TestCase): void {
     this.learnTarget(testCase);
     const { result } = outcomeOf(testCase);
+    this.done++;
     if (!result) return;
-    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests`;
+    const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
+    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
     this.say(`  ${MARK[result.verdict] ?? '?'} ${result.verdict.padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
     if (result.verdict === 'failed' || result.verdict === 'warned') {
       for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
@@ -66,6 +127,8 @@ export class ConformanceReporter implements Reporter {
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+    this.stopProgress();
+    const shard = currentShard(this.env);
     const outcomes: RuleOutcome[] = testModules.flatMap((m) => [...m.children.allTests()].map(outcomeOf));
     for (const m of testModules) { const first = [...m.children.allTests()][0]; if (first) this.learnTarget(first); }
     const runErrors = [
@@ -86,6 +149,7 @@ export class ConformanceReporter implements Reporter {
       environmentEvents: results.flatMap((r) => (r.environmentEvents ?? []).map((e) => ({ ...e, rule: r.id }))),
       errors: [...runErrors, ...new Set(results.flatMap((r) => (r.targetError ? [`target error in ${r.id}: ${r.targetError}`] : [])))].map((e) => redactText(e, this.secrets)),
       rules: results,
+      ...(shard ? { shard } : {}),
     });
     this.written = writeReport(this.report, config?.reportDir ?? this.env.RUNBASE_REPORT_DIR ?? 'reports', this.env, this.secrets);
     this.printSummary(this.report);
@@ -97,6 +161,9 @@ export class ConformanceReporter implements Reporter {
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
+    const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
+    lines.push(`time: ${formatDuration(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}${longest.length ? `; slowest rules: ${longest.join(', ')}` : ''}`);
+    if (report.shard) lines.push(`shard ${shardLabel(report.shard)}: these are its rules only; merge the shards' reports with npm run report:merge`);
     for (const e of report.environmentEvents.slice(0, 10)) lines.push(`  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt ?? '?'})`);
     for (const e of report.errors) lines.push(`error: ${e}`);
     if (this.written) lines.push(`reports: ${this.written.files.join(', ')}`);

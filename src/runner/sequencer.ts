@@ -1,10 +1,11 @@
-// Conformance files run in family order, with the rules that judge every exchange of the run
-// (server errors, then envelope) last. Other projects keep vitest's own order.
+// Conformance families in order, with the rules that judge every exchange of the run (server errors,
+// then envelope) last. src/runner/rules.entry.ts loads the suites in this order: the others at the
+// same time, these after them, one after another. Other projects keep vitest's own order.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { basename } from 'node:path';
 import { contract } from '../contract/index.ts';
 
-const AGGREGATING = ['server-errors', 'envelope'];
+export const AGGREGATING = ['server-errors', 'envelope'];
 
 export function familyOrder(): string[] {
   const families = contract.rules.families.filter((f) => !AGGREGATING.includes(f));

@@ -1,0 +1,145 @@
+// `npm run bench`: a benchmark, never a test. The conformance run in real time against the reference
+// emulator (started here, real clock, on loopback) at 1, 2 and 8 pool keys — requests, wall time, the
+// rate-limit floor R ÷ (2·K) s and the ratio — plus the embedded run's time. Printed as a table and
+// written to reports/bench.json under sections.conformance; other sections of that file are kept.
+import { spawn } from 'node:child_process';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { contract } from '../contract/index.ts';
+import { startEmulator, provisionFixtures } from '../emulator/index.ts';
+import type { ConformanceReport } from '../report/model.ts';
+import { DEFAULT_CONCURRENCY } from '../runner/concurrency.ts';
+
+const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
+
+Real-time conformance runs against the reference emulator at each key count (RUNBASE_RUNS cases per
+property, default 10 as against any remote target; RUNBASE_CONCURRENCY rules at a time), then the
+embedded run. Each real-time run lasts at least R / (2·K) seconds. Each run's reports are kept in
+bench/keys-K/ (and bench/embedded/) beside the output file.`;
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Machine { cpus: number; cpuModel: string; memoryGb: number; platform: string; node: string }
+
+export function machine(): Machine {
+  const list = cpus();
+  return { cpus: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), platform: `${platform()} ${release()}`, node: process.version };
+}
+
+export interface RealtimeRow { keys: number; requests: number; wallMs: number; floorMs: number; ratio: number; exitCode: number | null; environmentEvents: number; slowestRule?: { id: string; durationMs: number } }
+
+/** The floor a run of `requests` on `keys` keys cannot beat: each key admits limit/window. */
+export function floorMs(requests: number, keys: number): number {
+  const { requests: perWindow, windowSeconds } = contract.limits.rateLimit;
+  return Math.round((requests / (keys * perWindow)) * windowSeconds * 1000);
+}
+
+/** `npm test` as a child process with only the given RUNBASE_ settings; its wall time and report. */
+async function conformanceRun(env: Record<string, string>, reportDir: string): Promise<{ code: number | null; wallMs: number; report?: ConformanceReport }> {
+  rmSync(reportDir, { recursive: true, force: true });
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('VITEST')));
+  const started = performance.now();
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], {
+      cwd: repoRoot,
+      env: { ...base, RUNBASE_ENV_FILE: '/nonexistent/.env', RUNBASE_PROGRESS: 'off', ...env, RUNBASE_REPORT_DIR: reportDir },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  const wallMs = Math.round(performance.now() - started);
+  const file = join(reportDir, 'conformance.json');
+  const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ConformanceReport) : undefined;
+  return { code, wallMs, ...(report ? { report } : {}) };
+}
+
+const runSpan = (r: ConformanceReport) => Date.parse(r.finishedAt) - Date.parse(r.startedAt);
+
+async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string): Promise<RealtimeRow> {
+  const emulator = await startEmulator({ clock: 'real' });
+  try {
+    // The emulator provisions at least two pool keys; the run is given the first `keys` of them.
+    const fixtures = provisionFixtures(emulator.state, { poolSize: Math.max(2, keys), url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+    const poolVar = contract.fixtures.apiKeys!.env[0]!;
+    fixtures[poolVar] = fixtures[poolVar]!.split(',').slice(0, keys).join(',');
+    const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: 'real' }, reportDir);
+    if (!run.report) throw new Error(`the run at ${keys} keys wrote no report (exit ${run.code})`);
+    // The run's own span (from the first rule to the reports), without Node's start-up.
+    const wallMs = runSpan(run.report);
+    const floor = floorMs(run.report.requests, keys);
+    const slowest = [...run.report.rules].sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))[0];
+    return {
+      keys, requests: run.report.requests, wallMs, floorMs: floor, ratio: Math.round((wallMs / floor) * 100) / 100, exitCode: run.code,
+      environmentEvents: run.report.environmentEvents.length,
+      ...(slowest?.durationMs !== undefined ? { slowestRule: { id: slowest.id, durationMs: slowest.durationMs } } : {}),
+    };
+  } finally {
+    await emulator.close();
+  }
+}
+
+export function table(rows: RealtimeRow[], embedded?: { wallMs: number; requests: number; exitCode: number | null }): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const lines = ['| keys | requests | wall | floor R/(2K) | ratio | exit | 429s outside RL | slowest rule |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
+  if (embedded) lines.push('', `embedded run (virtual clock, default settings): ${s(embedded.wallMs)} for ${embedded.requests} requests, exit ${embedded.exitCode}`);
+  return lines.join('\n');
+}
+
+/** Replace this benchmark's section of bench.json, keeping the sections other benchmarks wrote. */
+export function writeSection(file: string, name: string, section: unknown): void {
+  let doc: { machine?: Machine; date?: string; sections?: Record<string, unknown> } = {};
+  if (existsSync(file)) {
+    try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch { doc = {}; }
+  }
+  const now = new Date().toISOString();
+  const next = { machine: machine(), date: now, sections: { ...(doc.sections ?? {}), [name]: section } };
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' }, concurrency: { type: 'string' }, 'no-embedded': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) { console.log(HELP); return 0; }
+  const keys = (args.keys ?? '1,2,8').split(',').map(Number);
+  if (keys.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) { console.error(`--keys must list whole numbers from 1 to 64\n\n${HELP}`); return 2; }
+  const runs = args.runs ?? process.env.RUNBASE_RUNS ?? '10';
+  const concurrency = args.concurrency ?? process.env.RUNBASE_CONCURRENCY;
+  const settings: Record<string, string> = { RUNBASE_RUNS: runs, RUNBASE_SEED: process.env.RUNBASE_SEED ?? '42', ...(concurrency ? { RUNBASE_CONCURRENCY: concurrency } : {}) };
+  const out = args.out ?? 'reports/bench.json';
+  const rows: RealtimeRow[] = [];
+  for (const k of keys) {
+    console.error(`bench: real-time run at ${k} key${k > 1 ? 's' : ''} (RUNBASE_RUNS=${runs})…`);
+    rows.push(await realtimeRow(k, settings, join(dirname(out), 'bench', `keys-${k}`)));
+  }
+  let embedded: { wallMs: number; runMs: number; requests: number; exitCode: number | null } | undefined;
+  if (!args['no-embedded']) {
+    console.error('bench: embedded run…');
+    const run = await conformanceRun({ RUNBASE_SEED: settings.RUNBASE_SEED!, ...(concurrency ? { RUNBASE_CONCURRENCY: concurrency } : {}) }, join(dirname(out), 'bench', 'embedded'));
+    embedded = { wallMs: run.wallMs, runMs: run.report ? runSpan(run.report) : 0, requests: run.report?.requests ?? 0, exitCode: run.code };
+  }
+  writeSection(out, 'conformance', {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULT_CONCURRENCY, target: 'reference emulator, real clock, loopback' },
+    realtime: rows,
+    ...(embedded ? { embedded } : {}),
+  });
+  console.log(table(rows, embedded));
+  console.log(`written to ${out}`);
+  return rows.every((r) => r.exitCode === 0) && (embedded?.exitCode ?? 0) === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then((code) => process.exit(code), (error) => { console.error(`error: ${(error as Error).message}`); process.exit(2); });
+}

@@ -1,0 +1,49 @@
+// The reporter's progress: on a terminal one live line, rewritten in place; without one (CI) a line
+// every LINE_EVERY_MS. It reads what the worker writes (src/runner/progress-feed.ts). The ETA is the
+// estimated remaining requests over the rate the scheduler admits on the pool; against a virtual
+// clock time is simulated, so no ETA is shown.
+import { readFileSync } from 'node:fs';
+import type { ProgressSnapshot } from '../runner/progress-feed.ts';
+import { formatDuration } from './markdown.ts';
+
+export type ProgressMode = 'live' | 'lines' | 'off';
+
+export const LINE_EVERY_MS = 10_000;
+
+/** RUNBASE_PROGRESS=live|lines|off; by default live on a terminal, lines otherwise. */
+export function progressMode(env: NodeJS.ProcessEnv, isTty: boolean): ProgressMode {
+  const asked = env.RUNBASE_PROGRESS?.trim();
+  if (asked === 'live' || asked === 'lines' || asked === 'off') return asked;
+  return isTty ? 'live' : 'lines';
+}
+
+export function readSnapshot(file: string): ProgressSnapshot | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ProgressSnapshot;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProgressState { done: number; total: number; elapsedMs: number; snapshot?: ProgressSnapshot }
+
+/**
+ * Remaining requests: the average of the rules done so far times the rules left, never past the
+ * run's request budget. Remaining time: those requests at the pool's admitted rate.
+ */
+export function etaMs(state: ProgressState): number | undefined {
+  const s = state.snapshot;
+  if (!s || s.clock !== 'real' || state.done === 0 || s.poolRatePerSecond <= 0) return undefined;
+  const left = state.total - state.done;
+  const remaining = Math.min(s.maxRequests - s.requests, (s.requests / state.done) * left);
+  return Math.max(0, Math.round((remaining / s.poolRatePerSecond) * 1000));
+}
+
+export function progressLine(state: ProgressState): string {
+  const parts = [`${state.done}/${state.total} rules`];
+  if (state.snapshot) parts.push(`${state.snapshot.requests} requests`);
+  parts.push(`${formatDuration(Math.round(state.elapsedMs))} elapsed`);
+  const eta = etaMs(state);
+  if (eta !== undefined) parts.push(`ETA ~${formatDuration(eta)}`);
+  return `  … ${parts.join(' · ')}`;
+}

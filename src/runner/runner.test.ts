@@ -1,0 +1,98 @@
+// Shards, runner arguments, the run-alone lock and the progress estimate.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contract } from '../contract/index.ts';
+import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
+import { runnerArgs } from './args.ts';
+import { ConcurrencyError, ruleConcurrency, RUN_ALONE, withRunLock } from './concurrency.ts';
+import { etaMs, progressLine, progressMode } from '../report/progress.ts';
+
+const ids = contract.rules.rules.map((r) => r.id);
+
+describe('shards', () => {
+  it('reads i/n and refuses anything else', () => {
+    expect(parseShard(undefined)).toBeUndefined();
+    expect(parseShard('')).toBeUndefined();
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    for (const bad of ['0/4', '5/4', '1/0', 'a/b', '1-4', '2', `1/${ids.length + 1}`]) expect(() => parseShard(bad), bad).toThrow(ShardError);
+  });
+
+  it('deals every rule to exactly one shard, balanced within one rule, the same every time', () => {
+    for (const count of [1, 2, 3, 4, 7]) {
+      const slices = Array.from({ length: count }, (_, i) => rulesOfShard({ index: i + 1, count }));
+      expect(slices.flat().sort()).toEqual([...ids].sort());
+      const sizes = slices.map((s) => s.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      for (const id of ids) expect(slices.filter((s) => s.includes(id))).toHaveLength(1);
+      expect(Array.from({ length: count }, (_, i) => rulesOfShard({ index: i + 1, count }))).toEqual(slices);
+    }
+    // Round-robin over the catalogue spreads each family (the slow rate-limit rules above all).
+    const limits = contract.rules.rules.filter((r) => r.family === 'limits').map((r) => shardOfRule(r.id, 4));
+    expect(new Set(limits).size).toBe(4);
+    expect(inShard(ids[0]!, undefined)).toBe(true);
+  });
+});
+
+const NO_FILE = { RUNBASE_ENV_FILE: '/nonexistent/.env' };
+
+describe('runner arguments', () => {
+  it('reads its settings from the settings file too, the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbase-args-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\n');
+    expect(runnerArgs([], { RUNBASE_ENV_FILE: file }).env).toEqual({ RUNBASE_SHARD: '2/4', RUNBASE_CONCURRENCY: '3' });
+    expect(runnerArgs([], { RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).env).toEqual({ RUNBASE_CONCURRENCY: '3' });
+    writeFileSync(file, 'RUNBASE_CONCURRENCY=lots\n');
+    expect(() => runnerArgs([], { RUNBASE_ENV_FILE: file })).toThrow(ConcurrencyError);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(() => runnerArgs(['--shard=3/2'], NO_FILE)).toThrow(ShardError);
+    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
+    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
+    expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
+  });
+});
+
+describe('run-alone lock', () => {
+  it('runs a RUN_ALONE rule with no other rule at work, and lets the others share', async () => {
+    const alone = [...RUN_ALONE][0]!;
+    let atWork = 0;
+    const log: string[] = [];
+    const work = (id: string, ticks: number) => withRunLock(id, async () => {
+      atWork++;
+      log.push(`${id} starts with ${atWork - 1} others`);
+      for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r));
+      atWork--;
+    });
+    await Promise.all([work('A', 5), work('B', 5), work(alone, 2), work('C', 1)]);
+    expect(log).toContain(`${alone} starts with 0 others`);
+    expect(log).toContain('B starts with 1 others');
+    expect(log.indexOf('C starts with 0 others')).toBeGreaterThan(log.indexOf(`${alone} starts with 0 others`));
+  });
+});
+
+describe('progress', () => {
+  const snapshot = { requests: 100, maxRequests: 1500, poolRatePerSecond: 4, clock: 'real' as const };
+
+  it('estimates the time left from the requests per rule so far and the pool rate', () => {
+    // 100 requests over 10 rules → 10 per rule; 30 rules left → 300 requests at 4/s → 75 s.
+    expect(etaMs({ done: 10, total: 40, elapsedMs: 5_000, snapshot })).toBe(75_000);
+    // Never past the run's request budget.
+    expect(etaMs({ done: 1, total: 40, elapsedMs: 5_000, snapshot: { ...snapshot, maxRequests: 120 } })).toBe(5_000);
+    expect(etaMs({ done: 0, total: 40, elapsedMs: 0, snapshot })).toBeUndefined();
+    expect(etaMs({ done: 10, total: 40, elapsedMs: 0, snapshot: { ...snapshot, clock: 'virtual' } })).toBeUndefined();
+    expect(progressLine({ done: 10, total: 40, elapsedMs: 65_000, snapshot })).toBe('  … 10/40 rules · 100 requests · 1 min 5 s elapsed · ETA ~1 min 15 s');
+  });
+
+  it('is live on a terminal, lines elsewhere, and can be turned off', () => {
+    expect(progressMode({}, true)).toBe('live');
+    expect(progressMode({}, false)).toBe('lines');
+    expect(progressMode({ RUNBASE_PROGRESS: 'off' }, true)).toBe('off');
+  });
+});
