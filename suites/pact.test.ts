@@ -39,6 +39,7 @@ async function verify(r: RuleRun, c: PactCase): Promise<void> {
       }),
       send: (spec) => r.send(spec),
       redact: (text) => redactText(text, r.session.secrets),
+      idle: (waiting) => (r.session.clock.idle ? r.session.clock.idle(waiting) : waiting),
       timeoutMs: r.session.config.timeoutMs,
     });
     r.countCase();

@@ -31,6 +31,8 @@ export interface ProxyJob {
   send(spec: RequestSpec): Promise<Exchange>;
   /** Removes secrets from text Pact will see. */
   redact(text: string): string;
+  /** Waits for something that is not time (another job's turn), so a virtual clock may move meanwhile. */
+  idle?<T>(waiting: Promise<T>): Promise<T>;
 }
 
 export interface PactProxy {
@@ -126,7 +128,10 @@ export async function startPactProxy(): Promise<PactProxy> {
     url,
     run<T>(next: ProxyJob, fn: () => Promise<T>): Promise<T> {
       // One verification at a time: the proxy answers for one job's states and keys.
-      const run = queue.then(async () => {
+      const turn = queue;
+      const run = (async () => {
+        // Waiting for another rule's verification is not work: rules sleeping meanwhile may wake.
+        await (next.idle ? next.idle(turn) : turn);
         job = next;
         setup = undefined;
         failure = undefined;
@@ -138,7 +143,7 @@ export async function startPactProxy(): Promise<PactProxy> {
           job = undefined;
           setup = undefined;
         }
-      });
+      })();
       queue = run.catch(() => undefined);
       return run;
     },
