@@ -5,6 +5,7 @@
 // the pacing/recording proxy, so its requests are paced per key, counted and judged like the rules'.
 import { afterAll, describe } from 'vitest';
 import { rule, type RuleRun } from '../src/conformance/rule.ts';
+import type { Lease } from '../src/http/scheduler.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { redactText } from '../src/conformance/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
@@ -25,18 +26,22 @@ afterAll(async () => {
 });
 
 async function verify(r: RuleRun, c: PactCase): Promise<void> {
-  // Only the rate-limited state spends a key: it gets one of its own for the verification.
-  const lease = isRateLimitedCase(c) ? await r.session.scheduler.lease() : undefined;
+  // Only the rate-limited state spends a key: it gets one of its own for the verification, leased
+  // once its turn at the proxy has come (a lease held while waiting there could starve the rules ahead).
+  let lease: Lease | undefined;
   try {
     const { proxy, host } = await pactTools();
     const { violations, output } = await verifyInteraction(c, {
       proxy, host,
-      setUp: () => setUpState(c, {
-        config: r.session.config,
-        send: (spec) => r.send(spec),
-        ...(lease ? { spendableKey: lease.key } : {}),
-        createRun: (auth) => createOneRun(r, auth),
-      }),
+      setUp: async () => {
+        if (isRateLimitedCase(c)) lease ??= await r.session.scheduler.lease();
+        return setUpState(c, {
+          config: r.session.config,
+          send: (spec) => r.send(spec),
+          ...(lease ? { spendableKey: lease.key } : {}),
+          createRun: (auth) => createOneRun(r, auth),
+        });
+      },
       send: (spec) => r.send(spec),
       redact: (text) => redactText(text, r.session.secrets),
       idle: (waiting) => (r.session.clock.idle ? r.session.clock.idle(waiting) : waiting),

@@ -4,7 +4,7 @@
 // green here cannot come from a tool that checks nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../src/selftest/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,17 +63,6 @@ async function emulator(opts: EmulatorOptions = {}): Promise<{ emu: RunningEmula
 }
 
 const deviant = (name: string): EmulatorOptions => ({ steps: deviationByName(name).steps() });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Specmatic: `specmatic test` with generative tests, the bearer key in the env var named for the scheme.

@@ -70,7 +70,7 @@ describe('deviations behind a latency proxy', () => {
     it(`catches ${name}: exit 1, naming its rules`, async () => {
       const deviation = deviationByName(name);
       const run = await runBehindProxy(TWO_KEYS_FAR, { deviation, files, runs: 3 });
-      const verdict = judge(deviation, { exitCode: run.code, output: run.output, ...(run.report ? { report: run.report } : {}) }, { exitCode: 0, output: '' });
+      const verdict = judge(deviation, { exitCode: run.code, output: run.output, ms: 0, ...(run.report ? { report: run.report } : {}) }, { exitCode: 0, output: '', ms: 0 });
       expect({ caughtBy: verdict.caughtBy, unrelated: verdict.unrelatedGateFailures, exit: run.code }, run.output.slice(-4000))
         .toEqual({ caughtBy: deviation.caughtBy, unrelated: [], exit: 1 });
     }, 900_000);

@@ -1,7 +1,6 @@
 // Every PACT rule works with a single key, in real time: the verifier's requests go through the run's
 // pacing (the proxy), so nothing of ours is ever refused with a 429. The rate-limited interaction
 // spends the one key on purpose; the scheduler saw those sends, so what follows waits its window out.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,24 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
-import { cleanEnv, repoRoot, type CliRun } from './helpers.ts';
+import { runConformance } from './helpers.ts';
 
 const emulators: RunningEmulator[] = [];
 afterAll(async () => { for (const e of emulators) await e.close(); });
-
-/** `npm test -- <files>`: the conformance CLI restricted to some suite files; bounded in time. */
-function runSuites(files: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...files], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, output: stdout + stderr }); });
-  });
-}
 
 describe('the PACT rules with one key against a real-time emulator', () => {
   it('all pass, every verifier request is counted, and no 429 of our own making is met', async () => {
@@ -35,7 +20,7 @@ describe('the PACT rules with one key against a real-time emulator', () => {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     const oneKey = env.RUNBASE_API_KEY!.split(',')[0]!;
     const dir = mkdtempSync(join(tmpdir(), 'runbase-pact-one-key-'));
-    const run = await runSuites(['suites/pact.test.ts'], { ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir });
+    const run = await runConformance({ ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir }, 180_000, ['suites/pact.test.ts']);
     const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport;
     const pact = report.rules.filter((r) => r.family === 'pact');
     expect(pact).toHaveLength(contract.rules.rules.filter((r) => r.family === 'pact').length);

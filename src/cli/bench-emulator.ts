@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../selftest/free-port.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,17 +32,6 @@ const scenarios: Scenario[] = [
   { name: 'POST invalid JSON', method: 'POST', path: createPath, body: '{"model": ', expect: { emulator: [statusOf(contract.errors.faults.notJson.code)], prism: [400, 415, 422] } },
   { name: 'POST create', method: 'POST', path: createPath, body: validCreate, expect: { emulator: [contract.limits.endpoints.createRun.successStatus], prism: [contract.limits.endpoints.createRun.successStatus] } },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Start a child and wait (bounded) until `ready` appears in its output. */
 function startChild(cmd: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
