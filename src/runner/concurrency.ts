@@ -18,10 +18,11 @@ export function ruleConcurrency(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * Rules that must have the target to themselves: they read state that other rules' requests change
- * (the account balance that every create draws on). They wait for the rules at work to finish, and
- * no other rule starts until they are done.
+ * (the account balance that every create draws on), or judge a run's lifecycle by polling it at the
+ * documented interval on key#1, which other rules' requests on that key would delay past the moment
+ * a deviant target shows. They run after the others, one after another.
  */
-export const RUN_ALONE: ReadonlySet<string> = new Set(['RUN-CHARGE-REFUND']);
+export const RUN_ALONE: ReadonlySet<string> = new Set(['RUN-READ', 'RUN-SUCCEEDED', 'RUN-CHARGE-REFUND']);
 
 /**
  * While the entry file loads the suites of the concurrent phase, RUN_ALONE rules are held back here
