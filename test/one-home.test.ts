@@ -13,7 +13,7 @@ describe('one home for each fact', () => {
   it('maps every key fixture of contracts/fixtures.json, and config, harness and placeholders agree', () => {
     const keyFixtures = Object.keys(contract.fixtures).filter((f) => /Key$/.test(f));
     expect(Object.keys(KEY_FIXTURES).sort()).toEqual(keyFixtures.sort());
-    const env: Record<string, string> = { RUNBASE_URL: 'http://127.0.0.1:9', RUNBASE_API_KEY: 'sk-pool0000000001,sk-pool0000000002', RUNBASE_ENV_FILE: '/nonexistent/.env' };
+    const env: Record<string, string> = { RUNBASE_URL: 'http://127.0.0.1:9', RUNBASE_API_KEY: 'sk-pool0000000001,sk-pool0000000002', RUNBASE_ENV_FILE: '/dev/null' };
     for (const f of keyFixtures) env[contract.fixtures[f]!.env[0]!] = `sk-${f.toLowerCase()}000000`;
     const config = loadConfig(env);
     const placeholders = keyPlaceholders(config);

@@ -18,7 +18,10 @@ let project: string;
 /** A command in the user's project, bounded in time; its exit code and output (never throws). */
 async function inProject(cmd: string, args: string[], timeout: number): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { cwd: project, env: cleanEnv({ RUNBASE_ENV_FILE: '' }), timeout, maxBuffer: 16 * 1024 * 1024 });
+    // As a user runs it: the project's own .env (none here), no settings file named.
+    const env = cleanEnv();
+    delete env.RUNBASE_ENV_FILE;
+    const { stdout, stderr } = await run(cmd, args, { cwd: project, env, timeout, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean };

@@ -35,7 +35,7 @@ describe('shards', () => {
   });
 });
 
-const NO_FILE = { RUNBASE_ENV_FILE: '/nonexistent/.env' };
+const NO_FILE = { RUNBASE_ENV_FILE: '/dev/null' };
 
 describe('runner arguments', () => {
   it('reads its settings from the settings file too, the environment winning', () => {
