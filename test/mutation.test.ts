@@ -16,7 +16,7 @@ describe('the mutation matrix', () => {
     matrix = await runMatrix(deviations, { seeds: SEEDS, runs: MATRIX_DEFAULTS.runs });
     const files = writeMutationReport(matrix);
     expect(files).toHaveLength(2);
-  }, 600_000);
+  }, 1_800_000); // 72+ whole runs on a 2-core machine; its speed is measured by `npm run mutation`, not here
 
   it('has at least 30 deviations, one or more for every gate rule, several per family', () => {
     expect(deviations.length).toBeGreaterThanOrEqual(30);
