@@ -86,12 +86,12 @@ export function curlCommand(exchange: RecordedExchange): string {
   const { request } = exchange;
   const args = [`curl -sS -i -X ${request.method}`, shellWithPlaceholders(request.url)];
   for (const [name, value] of Object.entries(request.headers)) args.push(`-H ${shellWithPlaceholders(`${name}: ${value}`)}`);
-  if (request.body === undefined) return args.join(' ');
+  const lines: string[] = [];
+  if (UNREBUILDABLE.test(JSON.stringify(request))) lines.push('# a key inside an encoded value was redacted and cannot be rebuilt here; the command differs from the request there');
+  if (request.body === undefined) return [...lines, args.join(' ')].join('\n');
   // No Content-Type in the original: stop curl from adding its own for --data-binary.
   if (request.headers['content-type'] === undefined) args.push(`-H 'Content-Type:'`);
   const fromFile = request.bodyFile !== undefined && !request.bodyFileVars?.length;
-  const lines: string[] = [];
-  if (UNREBUILDABLE.test(JSON.stringify(request))) lines.push('# a key inside an encoded value was redacted and cannot be rebuilt here; the command differs from the request there');
   if (request.bodyFile !== undefined) lines.push(`# the body (${request.bodyBytes} bytes) is in ${request.bodyFile}`);
   else if (request.fullBody !== undefined || /… \[\d+ more characters\]$/.test(request.body)) lines.push(`# the body (${request.bodyBytes} bytes) was cut in the report; the command sends its first part only`);
   const body = request.body.replace(/… \[\d+ more characters\]$/, '');

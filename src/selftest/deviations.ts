@@ -252,7 +252,7 @@ export const deviations: Deviation[] = [
   // run's own traffic could explain is inconclusive; these keys were provably under their budget.
   { name: 'expired-key-rate-limited', family: 'auth', level: 'gate', description: 'an expired key is answered 429 RATE_LIMITED', caughtBy: ['AUTH-EXPIRED'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-INVALID-API-KEY'],
     steps: () => rewrite('keyActive', (a, ctx) => (ctx.key!.disabled ? a : rateLimitedAnswer())) },
-  { name: 'quota-exhausted-rate-limited', family: 'limits', level: 'gate', description: 'an exhausted usage quota is answered 429 RATE_LIMITED', caughtBy: ['USAGE-EXCEEDED'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-USAGE-EXCEEDED'],
+  { name: 'quota-exhausted-rate-limited', family: 'limits', level: 'gate', description: 'an exhausted usage quota is answered 429 RATE_LIMITED', caughtBy: ['USAGE-EXCEEDED'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-USAGE-EXCEEDED', 'ACCT-SEQUENCE'],
     steps: () => rewrite('usageQuota', () => rateLimitedAnswer()) },
   { name: 'invalid-json-rate-limited', family: 'malformed', level: 'gate', description: 'a body that is not JSON is answered 429 RATE_LIMITED', caughtBy: ['BR-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF', 'PACT-INVALID-JSON'],
     steps: () => rewrite('body', (a) => (codeIs(a, errorForFault('notJson').code) ? rateLimitedAnswer() : a)) },
