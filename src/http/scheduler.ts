@@ -160,7 +160,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   function soonestPoolKey(exclude: readonly string[] = []): string {
     const free = opts.pool.filter((k) => !leased.has(k) && !exclude.includes(k));
     if (free.length === 0) throw new Error('every pool key is leased; no key is left to send with');
-    // Ties go to pool order, so a run is deterministic.
     // Ties go first to keys no rule names explicitly (their budget is left to the rules pinned to
     // them, e.g. to poll a run on the key that created it), then to pool order: deterministic.
     return free.reduce((best, k) => (readyAt(k) < readyAt(best) || (readyAt(k) === readyAt(best) && pinned.has(best) && !pinned.has(k)) ? k : best));
