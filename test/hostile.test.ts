@@ -62,7 +62,8 @@ describe('hostile targets: npm test ends with the right exit and no secret in an
         expect(outputs.run.stderr + outputs.run.stdout).toMatch(/(target|configuration) error/);
         if (outputs.report) expect(outputs.report.rules.filter((r) => r.verdict === 'failed').map((r) => r.id)).toEqual([]);
       }
-      if (c.name.endsWith('-after-40')) {
+      // Dies or hangs part-way: the verdicts reached before stay; the rest are skipped with the reason.
+      if (/-after-\d+$/.test(c.name)) {
         expect(outputs.report?.rules.some((r) => r.verdict === 'passed')).toBe(true);
         expect(outputs.report?.rules.filter((r) => r.verdict === 'skipped' && r.skipReason?.startsWith('target unusable')).length).toBeGreaterThan(10);
       }

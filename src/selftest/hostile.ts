@@ -154,8 +154,9 @@ export const hostileCases: readonly HostileCase[] = [
     name: 'auth-dropped', neverFaithful: true, what: '401 missing_api_key to everything, as behind a proxy that drops Authorization', exits: [2],
     start: sameAnswer((_q, s) => { s.writeHead(401, { 'content-type': 'application/json' }); s.end('{"error":{"message":"Send your API key as Authorization: Bearer sk-...","code":"missing_api_key"}}'); }),
   },
-  { name: 'dies-after-40', what: 'a faithful API for 40 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 40, after: 'die' }) },
-  { name: 'hangs-after-40', what: 'a faithful API for 40 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 40, after: 'hang' }) },
+  // 250 requests: enough for the rules running concurrently at the start to reach verdicts before the target goes.
+  { name: 'dies-after-250', what: 'a faithful API for 250 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 250, after: 'die' }) },
+  { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and percent-encoded', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
 ];
 
