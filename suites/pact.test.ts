@@ -11,7 +11,7 @@ import { redactText } from '../src/conformance/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
 import { verifyInteraction } from '../src/pact/verify.ts';
 import { startPactProxy, type PactProxy } from '../src/pact/proxy.ts';
-import { isRateLimitedCase, setUpState } from '../src/pact/states.ts';
+import { isRateLimitedCase, setUpState, SPENDABLE_LEASE } from '../src/pact/states.ts';
 import { startVerifierHost, type VerifierHost } from '../src/pact/verifier-host.ts';
 
 const MAX_OUTPUT_KEPT = 4000;
@@ -26,15 +26,16 @@ afterAll(async () => {
 });
 
 async function verify(r: RuleRun, c: PactCase): Promise<void> {
-  // Only the rate-limited state spends a key: it gets one of its own for the verification, leased
-  // once its turn at the proxy has come (a lease held while waiting there could starve the rules ahead).
+  // Only the rate-limited state spends a key: it gets one of its own for the verification, idle a
+  // window (SPENDABLE_LEASE), leased once its turn at the proxy has come (a lease held while waiting
+  // there could starve the rules ahead).
   let lease: Lease | undefined;
   try {
     const { proxy, host } = await pactTools();
     const { violations, output } = await verifyInteraction(c, {
       proxy, host,
       setUp: async () => {
-        if (isRateLimitedCase(c)) lease ??= await r.session.scheduler.lease();
+        if (isRateLimitedCase(c)) lease ??= await r.session.scheduler.lease(SPENDABLE_LEASE);
         return setUpState(c, {
           config: r.session.config,
           send: (spec) => r.send(spec),

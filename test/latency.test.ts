@@ -40,19 +40,12 @@ async function runBehindProxy(net: Network, opts: { deviation?: Deviation; files
   }
 }
 
-const KNOWN_ONE_KEY_RACE = ['PACT-RATE-LIMITED'];
-
 const verdicts = (run: ProxiedRun, verdict: string) => (run.report?.rules ?? []).filter((r) => r.verdict === verdict).map((r) => r.id);
 
 describe('the faithful emulator behind a latency proxy', () => {
-  it('passes with one key at 150 ± 100 ms: exit 0, nothing failed or warned (but the known Pact race)', async () => {
+  it('passes with one key at 150 ± 100 ms: exit 0, nothing failed or warned', async () => {
     const run = await runBehindProxy(ONE_KEY_NEAR);
-    // Known and open (issue 10): with one key behind latency, the key PACT-RATE-LIMITED spent can
-    // refill before Pact's own request arrives, a false failure seen in one CI run of two. Every other
-    // rule must hold; this one is excluded here until the race is fixed, not called passed.
-    const failed = verdicts(run, 'failed');
-    const unexplained = failed.filter((id) => !KNOWN_ONE_KEY_RACE.includes(id));
-    expect({ exit: failed.length === 0 ? run.code : unexplained.length === 0 ? 0 : run.code, failed: unexplained, warned: verdicts(run, 'warned') }, run.output.slice(-4000)).toEqual({ exit: 0, failed: [], warned: [] });
+    expect({ exit: run.code, failed: verdicts(run, 'failed'), warned: verdicts(run, 'warned') }, run.output.slice(-4000)).toEqual({ exit: 0, failed: [], warned: [] });
   }, 1_600_000);
 
   it('passes with two keys at 500 ± 300 ms: exit 0, nothing failed or warned', async () => {

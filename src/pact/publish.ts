@@ -12,7 +12,7 @@ import { createRun } from '../conformance/requests.ts';
 import { PROVIDER, pactCases } from './interactions.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';
 import { startPactProxy, STATE_PATH, type StateSetup } from './proxy.ts';
-import { isRateLimitedCase, setUpState } from './states.ts';
+import { isRateLimitedCase, setUpState, SPENDABLE_LEASE } from './states.ts';
 import { startVerifierHost } from './verifier-host.ts';
 import { errorsOf, plainOutput, verifierTimeoutMs } from './verify.ts';
 
@@ -98,20 +98,26 @@ export async function verifyAndPublish(config: Config, broker: BrokerSettings): 
   if (broker.password) secrets.set(broker.password, '$PACT_BROKER_PASSWORD');
   const redact = (text: string) => redactText(text, secrets);
   const send = (spec: Parameters<typeof session.send>[0]) => session.send(spec, 'PACT-BROKER');
-  const spendableKey = config.keys.pool[config.keys.pool.length - 1];
   const byState = new Map(pactCases().map((c) => [c.state, c]));
   const setUp = async (state: string): Promise<StateSetup> => {
     const c = byState.get(state);
     // Another consumer's state: a healthy key, paced.
     if (!c) return { auth: { kind: 'pool' } };
-    return setUpState(c, {
-      config, send, ...(isRateLimitedCase(c) && spendableKey ? { spendableKey } : {}),
-      createRun: async (auth) => {
-        const e = await send(createRun({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } }, auth));
-        const id = (e.response.json as { id?: unknown } | undefined)?.id;
-        return typeof id === 'string' ? { id, auth } : undefined;
-      },
-    });
+    // The rate-limited state's key is spent under a lease, handed back at once: the scheduler saw the
+    // raw burst, so no paced request of the next interactions uses that key before its window is over.
+    const lease = isRateLimitedCase(c) ? await session.scheduler.lease(SPENDABLE_LEASE) : undefined;
+    try {
+      return await setUpState(c, {
+        config, send, ...(lease ? { spendableKey: lease.key } : {}),
+        createRun: async (auth) => {
+          const e = await send(createRun({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } }, auth));
+          const id = (e.response.json as { id?: unknown } | undefined)?.id;
+          return typeof id === 'string' ? { id, auth } : undefined;
+        },
+      });
+    } finally {
+      lease?.release();
+    }
   };
 
   const proxy = await startPactProxy();

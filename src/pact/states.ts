@@ -22,6 +22,15 @@ export interface StateDeps {
 export const isRateLimitedCase = (c: PactCase): boolean => c.response.code === errorForFault('rateLimited').code;
 
 /**
+ * How the rate-limited state's key is leased: idle a whole window first. The burst that spends it then
+ * fills the target's window with fresh requests only, so the key stays spent for about a window, far
+ * longer than Pact's request takes to follow. A key used just before would free a slot as soon as its
+ * oldest request left the window: Pact's request, a moment later, was admitted (a false failure seen
+ * with one key behind latency).
+ */
+export const SPENDABLE_LEASE = { idleMs: contract.limits.rateLimit.windowSeconds * 1000 } as const;
+
+/**
  * Spend `key`'s budget: bursts of limit + 1 raw requests sent together, so they land inside one
  * window at any latency, until the target answers one of them 429 RATE_LIMITED (bounded: two bursts).
  */
