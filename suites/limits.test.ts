@@ -36,6 +36,19 @@ async function burst(r: RuleRun, key: string, count: number): Promise<Exchange[]
   return Promise.all(Array.from({ length: count }, () => knock(r, key)));
 }
 
+/**
+ * `count` GETs with `key` spread evenly over `spanMs`, each sent without waiting for the one before:
+ * a window much shorter than documented admits them all, where a burst sent at once could not show it.
+ */
+async function spreadBurst(r: RuleRun, key: string, count: number, spanMs: number): Promise<Exchange[]> {
+  const sent: Promise<Exchange>[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await r.session.clock.sleep(spanMs / (count - 1));
+    sent.push(knock(r, key));
+  }
+  return Promise.all(sent);
+}
+
 /** The timed history entries of `exchanges` (in send order), and the key's whole history. */
 function timesOf(r: RuleRun, key: string, exchanges: readonly Exchange[]): { sends: KeySend[]; history: readonly KeySend[] } {
   const history = r.session.scheduler.history(key);
@@ -98,6 +111,17 @@ describe('rate limits', () => {
       r.countCase(sends.length);
       r.judge(limited, hasDocumentedMessage(limited, RATE_LIMITED));
       r.observe('refused of the burst', sends.filter((s) => !s.admitted).length);
+    });
+    // Inside the window, not only at one instant: OVER requests spread over half a window still span
+    // at most two windows of a fixed-window limit (and one of a sliding one), so one must be refused.
+    await withIdleKey(r, async (key) => {
+      const sent = await spreadBurst(r, key, OVER, windowMs / 2);
+      const { sends } = timesOf(r, key, sent);
+      if (sent.some(isRateLimited)) return r.countCase(sends.length);
+      if (!insideOneWindow(sends, windowOf(r))) return r.inconclusive(`the ${OVER} requests spread over half a window took ${Math.round(spanMs(sends))} ms from first send to last answer, not provably inside one window`);
+      r.countCase(sends.length);
+      const last = sent[sent.length - 1]!;
+      r.judge(last, violation('rateLimited', `none of ${OVER} requests spread over ${windowMs / 2000} s (inside one ${limit.windowSeconds} s window) was rate limited: the window is shorter than documented`, `at least one ${RATE_LIMITED.status} ${RATE_LIMITED.code}`, `every answer ${describeAnswer(last)}`));
     });
   });
 

@@ -206,6 +206,8 @@ export const deviations: Deviation[] = [
     steps: () => limiter({ keyOf: (ctx) => `${ctx.key!.key}:${ctx.route}` }) },
   { name: 'rate-limit-never-refills', family: 'limits', level: 'gate', description: 'the window is an hour, not 10 s', caughtBy: ['RL-RECOVERY'], alsoMayFail: 'any',
     steps: () => limiter({ windowMs: 3_600_000 }) },
+  { name: 'rate-limit-window-short', family: 'limits', level: 'gate', description: 'the window is 1 s, not 10 s (Stryker found it unseen while every burst went out at one instant)', caughtBy: ['RL-OVER-LIMIT'], alsoMayFail: 'any',
+    steps: () => limiter({ windowMs: 1000 }) },
   { name: 'rate-limit-message-changed', family: 'limits', level: 'gate', description: 'RATE_LIMITED says "Too many requests"', caughtBy: ['RL-OVER-LIMIT', 'PACT-RATE-LIMITED'],
     steps: () => rewrite('rateLimit', (a) => withError(a, { message: 'Too many requests' })) },
   { name: 'usage-quota-ignored', family: 'limits', level: 'gate', description: 'an exhausted usage quota is not enforced', caughtBy: ['USAGE-EXCEEDED', 'PACT-USAGE-EXCEEDED'], alsoMayFail: ['ACCT-SEQUENCE'],
