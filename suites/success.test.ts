@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { rule } from '../src/conformance/rule.ts';
 import { createRun } from '../src/conformance/requests.ts';
-import { createOneRun, pollToEnd, runKey } from '../src/conformance/runs.ts';
+import { createOneRun, keyOnOwnAccount, pollToEnd, withOwnPoolKey } from '../src/conformance/runs.ts';
 import { adminClient } from '../src/conformance/admin.ts';
 import { createdRun, statusNeverBackwards, succeededRun } from '../src/oracles/runs.ts';
 import { violation } from '../src/oracles/types.ts';
@@ -29,9 +29,12 @@ describe('success path', () => {
   });
 
   rule('RUN-READ', async (r) => {
-    const run = await createOneRun(r);
+    const run = await withOwnPoolKey(r, async (auth) => {
+      const created = await createOneRun(r, auth);
+      return created && { ...created, ...(await pollToEnd(r, created.id, auth)) };
+    });
     if (!run) return;
-    const { history } = await pollToEnd(r, run.id, run.auth);
+    const { history } = run;
     r.observe('statuses seen while polling', history.join(' → '));
     // A run that never changed status exercised nothing of "never moves backwards". The docs give no
     // time within which a run must progress, so this is not a failure either (a run that never
@@ -45,24 +48,27 @@ describe('success path', () => {
 
   rule('RUN-SUCCEEDED', async (r) => {
     // A real target may fail a run now and then; three runs give it room to succeed once.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await createOneRun(r, runKey(r, attempt), attempt);
-      if (!run) return;
-      const { history, last } = await pollToEnd(r, run.id, run.auth);
-      r.countCase();
-      if (history[history.length - 1] === SUCCEEDED && last) {
-        r.judge(last, succeededRun(last));
-        return;
+    await withOwnPoolKey(r, async (auth) => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const run = await createOneRun(r, auth, attempt);
+        if (!run) return;
+        const { history, last } = await pollToEnd(r, run.id, run.auth);
+        r.countCase();
+        if (history[history.length - 1] === SUCCEEDED && last) {
+          r.judge(last, succeededRun(last));
+          return;
+        }
+        r.note(`run ${attempt + 1} ended ${history[history.length - 1] ?? 'unread'}`);
       }
-      r.note(`run ${attempt + 1} ended ${history[history.length - 1] ?? 'unread'}`);
-    }
-    r.judge(undefined, violation('succeededRun', 'no run succeeded in three attempts', SUCCEEDED, 'no succeeded run'));
+      r.judge(undefined, violation('succeededRun', 'no run succeeded in three attempts', SUCCEEDED, 'no succeeded run'));
+    });
   });
 
   rule('RUN-CHARGE-REFUND', async (r) => {
     const admin = adminClient(r.session);
-    const key = r.session.config.keys.pool[0]!;
-    const auth = { kind: 'key', key } as const;
+    // An account of its own: the balance read here is changed by no other rule's creates.
+    const auth = await keyOnOwnAccount(r, 4, 'CHARGE_REFUND_KEY');
+    const { key } = auth;
     const before = await admin.balanceOfKey(key);
     const charged = await createOneRun(r, auth, 1);
     if (!charged) return;

@@ -12,7 +12,6 @@ import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 import { currentShard, inShard } from '../runner/shard.ts';
 import { activity } from '../http/clock.ts';
-import { runAlonePhase, withRunLock } from '../runner/concurrency.ts';
 
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
@@ -208,8 +207,6 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
   // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
   if (!inShard(entry.id, shard)) return;
-  // A rule that needs the target to itself is registered after the others (src/runner/rules.entry.ts).
-  if (runAlonePhase.defer(entry.id, () => rule(id, body))) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {
       id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
@@ -232,8 +229,7 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     const run = createRuleRun(entry, session, result);
     try {
       // Counted as at work, so a virtual clock moves only when every running rule waits on it.
-      // RUN_ALONE rules wait for the target to be theirs alone (src/runner/concurrency.ts).
-      await withRunLock(entry.id, () => activity.during(entry.id, () => body(run)));
+      await activity.during(entry.id, () => body(run));
     } catch (error) {
       if (error instanceof RuleSkipped) return skip(error.message);
       if (error instanceof TargetError) {

@@ -7,6 +7,7 @@ import { createdRun, readRun as readRunOracle } from '../oracles/runs.ts';
 import { configuredModel, type RuleRun } from './rule.ts';
 import { createRun, readRun } from './requests.ts';
 import type { Auth } from './session.ts';
+import { adminClient } from './admin.ts';
 
 export interface CreatedRun { id: string; costUsd: number; exchange: Exchange; auth: Auth }
 
@@ -14,6 +15,34 @@ export interface CreatedRun { id: string; costUsd: number; exchange: Exchange; a
 export function runKey(r: RuleRun, tag = 0): Auth {
   const { pool } = r.session.config.keys;
   return { kind: 'key', key: pool[tag % pool.length]! };
+}
+
+/**
+ * A key on a fresh account of its own (the emulator's state API), funded for `runs` runs of the
+ * model's dearest input: for a rule that reads a balance, which other rules' creates on the configured
+ * account would change under it. The key is a secret like the configured ones (`$name` in reports).
+ */
+export async function keyOnOwnAccount(r: RuleRun, runs: number, name: string): Promise<{ kind: 'key'; key: string }> {
+  const admin = adminClient(r.session);
+  const { price } = configuredModel(r.session);
+  const dearest = Math.max(price.microUsd, ...Object.values(price.byField?.values ?? {}));
+  const account = await admin.createAccount(runs * dearest);
+  const { key } = await admin.createKey(account.id, {});
+  (r.session.secrets as Map<string, string>).set(key, `$${name}`);
+  return { kind: 'key', key };
+}
+
+/**
+ * Run `body` with a pool key no other rule sends with meanwhile: a run's lifecycle polled at the
+ * documented interval is never delayed by other rules' requests on its key.
+ */
+export async function withOwnPoolKey<T>(r: RuleRun, body: (auth: Auth) => Promise<T>): Promise<T> {
+  const lease = await r.session.scheduler.lease();
+  try {
+    return await body({ kind: 'key', key: lease.key });
+  } finally {
+    lease.release();
+  }
 }
 
 /** Create one run of the configured model; judges it as RUN-CREATE would, and returns it when created. */

@@ -1,8 +1,9 @@
 // The conformance project's one test file. It loads every suite (suites/<family>.test.ts) into one
 // module graph, so independent rules of all families can run at the same time (bounded by
 // RUNBASE_CONCURRENCY), each pacing its requests through the one shared scheduler; then the rules
-// that must have the target to themselves (RUN_ALONE); then the rules that judge every exchange of
-// the run, one after another, once everything else has finished.
+// that judge every exchange of the run, one after another, once everything else has finished.
+// (No rule needs the target to itself: the lifecycle rules lease a pool key, the balance rule has an
+// account of its own.)
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +11,6 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
 import { startProgressFeed } from './progress-feed.ts';
-import { runAlonePhase } from './concurrency.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 
@@ -46,16 +46,8 @@ afterAll(() => stopFeed?.());
 const files = suiteFiles();
 const aggregating = files.filter((f) => AGGREGATING.includes(familyOf(f)));
 
-// vitest collects the families' describe blocks after this factory returns, so the run-alone rules
-// are held back until the next block's factory registers them.
 describe.concurrent('rules', async () => {
-  runAlonePhase.deferring = true;
   for (const file of files.filter((f) => !aggregating.includes(f))) await load(file);
-});
-
-// Rules that read state every other rule changes (the account balance), with the target to themselves.
-describe.sequential('rules that run alone', () => {
-  runAlonePhase.flush();
 });
 
 describe.sequential('rules that judge every exchange of the run', async () => {

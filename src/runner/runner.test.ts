@@ -1,4 +1,4 @@
-// Shards, runner arguments, the run-alone lock and the progress estimate.
+// Shards, runner arguments and the progress estimate.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
 import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
 import { runnerArgs } from './args.ts';
-import { ConcurrencyError, ruleConcurrency, RUN_ALONE, withRunLock } from './concurrency.ts';
+import { ConcurrencyError, ruleConcurrency } from './concurrency.ts';
 import { etaMs, progressLine, progressMode } from '../report/progress.ts';
 
 const ids = contract.rules.rules.map((r) => r.id);
@@ -56,24 +56,6 @@ describe('runner arguments', () => {
     expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
     expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
     expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
-  });
-});
-
-describe('run-alone lock', () => {
-  it('runs a RUN_ALONE rule with no other rule at work, and lets the others share', async () => {
-    const alone = [...RUN_ALONE][0]!;
-    let atWork = 0;
-    const log: string[] = [];
-    const work = (id: string, ticks: number) => withRunLock(id, async () => {
-      atWork++;
-      log.push(`${id} starts with ${atWork - 1} others`);
-      for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r));
-      atWork--;
-    });
-    await Promise.all([work('A', 5), work('B', 5), work(alone, 2), work('C', 1)]);
-    expect(log).toContain(`${alone} starts with 0 others`);
-    expect(log).toContain('B starts with 1 others');
-    expect(log.indexOf('C starts with 0 others')).toBeGreaterThan(log.indexOf(`${alone} starts with 0 others`));
   });
 });
 
