@@ -45,7 +45,7 @@ async function conformanceRun(env: Record<string, string>, reportDir: string): P
   const code = await new Promise<number | null>((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], {
       cwd: repoRoot,
-      env: { ...base, RUNBASE_ENV_FILE: '/nonexistent/.env', RUNBASE_PROGRESS: 'off', ...env, RUNBASE_REPORT_DIR: reportDir },
+      env: { ...base, RUNBASE_ENV_FILE: '/dev/null', RUNBASE_PROGRESS: 'off', ...env, RUNBASE_REPORT_DIR: reportDir },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     child.on('error', fail);
