@@ -1,6 +1,8 @@
 // `npm run bench:emulator`: throughput of the reference emulator (load mode, `--rate-limit off`)
 // against `prism mock` of the same document, at 64 connections, on one machine, interleaved
-// (emulator, Prism, emulator, Prism, …) so drift in a shared machine hits both. Writes the section
+// (emulator, Prism, emulator, Prism, …) so drift in a shared machine hits both. A bare node:http
+// server giving the emulator's own answers byte for byte (bench-bare-server.ts) is measured the same
+// way: the floor of the platform, so what the emulator adds per path can be told from what HTTP costs. Writes the section
 // `emulator` of reports/bench.json (merged into the file if it exists). Every answer must have the
 // scenario's expected status; anything else (a 429, a 5xx, a socket error) makes the run exit 2.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,13 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { request } from 'undici';
 import { contract, contractsDir } from '../contract/index.ts';
 import { choices } from '../emulator/choices.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CONNECTIONS = 64;
 
-interface Target { name: 'emulator' | 'prism'; url: string; key: string; child: ChildProcess }
+interface Target { name: 'emulator' | 'prism' | 'node'; url: string; key: string; child: ChildProcess }
 interface Scenario { name: string; method: 'GET' | 'POST'; path: string; body?: string; expect: Record<Target['name'], number[]> }
 
 const root = contract.limits.apiRootPath;
@@ -28,9 +31,9 @@ const validCreate = JSON.stringify(doc.paths[createPath].post.requestBody.conten
 
 // Prism mock answers from the document: the first success example, or 4xx for a request it judges invalid.
 const scenarios: Scenario[] = [
-  { name: 'GET unknown run', method: 'GET', path: `${root}${contract.limits.endpoints.readRun.path.replace('{id}', `${contract.limits.runs.idPrefix}${'0'.repeat(choices.runIdRandomChars)}`)}`, expect: { emulator: [statusOf(contract.errors.faults.unknownRun.code)], prism: [contract.limits.endpoints.readRun.successStatus] } },
-  { name: 'POST invalid JSON', method: 'POST', path: createPath, body: '{"model": ', expect: { emulator: [statusOf(contract.errors.faults.notJson.code)], prism: [400, 415, 422] } },
-  { name: 'POST create', method: 'POST', path: createPath, body: validCreate, expect: { emulator: [contract.limits.endpoints.createRun.successStatus], prism: [contract.limits.endpoints.createRun.successStatus] } },
+  { name: 'GET unknown run', method: 'GET', path: `${root}${contract.limits.endpoints.readRun.path.replace('{id}', `${contract.limits.runs.idPrefix}${'0'.repeat(choices.runIdRandomChars)}`)}`, expect: { emulator: [statusOf(contract.errors.faults.unknownRun.code)], node: [statusOf(contract.errors.faults.unknownRun.code)], prism: [contract.limits.endpoints.readRun.successStatus] } },
+  { name: 'POST invalid JSON', method: 'POST', path: createPath, body: '{"model": ', expect: { emulator: [statusOf(contract.errors.faults.notJson.code)], node: [statusOf(contract.errors.faults.notJson.code)], prism: [400, 415, 422] } },
+  { name: 'POST create', method: 'POST', path: createPath, body: validCreate, expect: { emulator: [contract.limits.endpoints.createRun.successStatus], node: [contract.limits.endpoints.createRun.successStatus], prism: [contract.limits.endpoints.createRun.successStatus] } },
 ];
 
 /** Start a child and wait (bounded) until `ready` appears in its output. */
@@ -65,6 +68,23 @@ async function startPrismTarget(): Promise<Target> {
   return { name: 'prism', url: `http://127.0.0.1:${port}`, key: `${contract.limits.keys.prefix}${'0'.repeat(choices.keyRandomChars)}`, child };
 }
 
+/** The emulator's answer to one request of `scenario`: what the bare server gives back every time. */
+async function answerOf(target: Target, scenario: Scenario): Promise<{ status: number; body: string }> {
+  const res = await request(target.url + scenario.path, {
+    method: scenario.method,
+    headers: { authorization: `${contract.limits.keys.scheme} ${target.key}`, ...(scenario.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(scenario.body === undefined ? {} : { body: scenario.body }),
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+async function startBareTarget(emulator: Target): Promise<Target> {
+  const [get, invalid, created] = await Promise.all(scenarios.map((s) => answerOf(emulator, s)));
+  const args = ['--import', 'tsx', 'src/cli/bench-bare-server.ts', '--get', JSON.stringify(get), '--invalid', JSON.stringify(invalid), '--created', JSON.stringify(created)];
+  const { child, output } = await startChild(process.execPath, args, /serving on/);
+  return { name: 'node', url: /serving on (\S+)/.exec(output())![1]!, key: emulator.key, child };
+}
+
 interface Sample { reqPerSec: number; p50Ms: number; p99Ms: number; requests: number }
 
 async function measure(target: Target, scenario: Scenario, seconds: number): Promise<Sample> {
@@ -97,7 +117,8 @@ async function main(): Promise<number> {
   }
   const targets: Target[] = [];
   try {
-    targets.push(await startEmulatorTarget(), await startPrismTarget());
+    const emulator = await startEmulatorTarget();
+    targets.push(emulator, await startPrismTarget(), await startBareTarget(emulator));
     const samples = new Map<string, Sample[]>();
     // Warm both (JIT, connection set-up), unrecorded.
     for (const t of targets) for (const s of scenarios) await measure(t, s, 1);
@@ -118,10 +139,11 @@ async function main(): Promise<number> {
       };
       const emulator = of('emulator');
       const prism = of('prism');
-      return { scenario: s.name, method: s.method, emulator, prism, ratio: round1(emulator.reqPerSec / prism.reqPerSec) };
+      const floor = of('node');
+      return { scenario: s.name, method: s.method, emulator, prism, nodeHttpFloor: floor, ratio: round1(emulator.reqPerSec / prism.reqPerSec), ofFloor: Math.round((emulator.reqPerSec / floor.reqPerSec) * 100) / 100 };
     });
     const section = {
-      what: 'reference emulator (npm run emulator -- --rate-limit off) vs prism mock of contracts/openapi.json; medians of interleaved runs',
+      what: 'reference emulator (npm run emulator -- --rate-limit off) vs prism mock of contracts/openapi.json, and a bare node:http server giving the emulator\'s answers (the floor); medians of interleaved runs',
       connections: CONNECTIONS, secondsPerRun: seconds, rounds, tool: 'autocannon',
       goal: { ratio: 10, p99Ms: 5 },
       note: 'one shared machine: the load generator, the emulator and Prism compete for the same cores, and other work on the machine adds noise',
@@ -131,9 +153,9 @@ async function main(): Promise<number> {
     const existing = existsSync(values.out!) ? JSON.parse(readFileSync(values.out!, 'utf8')) : {};
     const machine = existing.machine ?? { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
     writeFileSync(values.out!, `${JSON.stringify({ ...existing, machine, date: new Date().toISOString(), sections: { ...(existing.sections ?? {}), emulator: section } }, null, 2)}\n`);
-    console.log('| scenario | emulator req/s | emulator p99 | prism mock req/s | prism p99 | ratio |');
-    console.log('|---|---|---|---|---|---|');
-    for (const r of results) console.log(`| ${r.scenario} | ${r.emulator.reqPerSec} | ${r.emulator.p99Ms} ms | ${r.prism.reqPerSec} | ${r.prism.p99Ms} ms | ${r.ratio}× |`);
+    console.log('| scenario | emulator req/s | emulator p99 | prism mock req/s | prism p99 | ratio | bare node:http req/s | p99 | emulator of floor |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const r of results) console.log(`| ${r.scenario} | ${r.emulator.reqPerSec} | ${r.emulator.p99Ms} ms | ${r.prism.reqPerSec} | ${r.prism.p99Ms} ms | ${r.ratio}× | ${r.nodeHttpFloor.reqPerSec} | ${r.nodeHttpFloor.p99Ms} ms | ${Math.round(r.ofFloor * 100)}% |`);
     console.log(`wrote the "emulator" section of ${values.out}`);
     return 0;
   } catch (error) {
