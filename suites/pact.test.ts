@@ -27,22 +27,23 @@ afterAll(async () => {
 
 async function verify(r: RuleRun, c: PactCase): Promise<void> {
   // Only the rate-limited state spends a key: it gets one of its own for the verification, idle a
-  // window (SPENDABLE_LEASE), leased once its turn at the proxy has come (a lease held while waiting
-  // there could starve the rules ahead).
+  // window (SPENDABLE_LEASE). It is leased once its turn at the proxy has come (a lease held while
+  // waiting there could starve the rules ahead) and before the verifier starts (waiting for a key
+  // inside the state set-up would run into the verifier's timeout while other rules hold the keys).
   let lease: Lease | undefined;
   try {
     const { proxy, host } = await pactTools();
     const { violations, output } = await verifyInteraction(c, {
       proxy, host,
-      setUp: async () => {
-        if (isRateLimitedCase(c)) lease ??= await r.session.scheduler.lease(SPENDABLE_LEASE);
-        return setUpState(c, {
-          config: r.session.config,
-          send: (spec) => r.send(spec),
-          ...(lease ? { spendableKey: lease.key } : {}),
-          createRun: (auth) => createOneRun(r, auth),
-        });
+      prepare: async () => {
+        if (isRateLimitedCase(c)) lease = await r.session.scheduler.lease(SPENDABLE_LEASE);
       },
+      setUp: () => setUpState(c, {
+        config: r.session.config,
+        send: (spec) => r.send(spec),
+        ...(lease ? { spendableKey: lease.key } : {}),
+        createRun: (auth) => createOneRun(r, auth),
+      }),
       send: (spec) => r.send(spec),
       redact: (text) => redactText(text, r.session.secrets),
       idle: (waiting) => (r.session.clock.idle ? r.session.clock.idle(waiting) : waiting),

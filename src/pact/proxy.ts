@@ -25,6 +25,11 @@ export interface StateSetup {
 const STATELESS: StateSetup = { auth: { kind: 'pool' } };
 
 export interface ProxyJob {
+  /**
+   * Runs once the job's turn at the proxy has come, before the verifier starts: for waits that must
+   * not count against the verifier's own timeouts (a key that has to idle first).
+   */
+  prepare?(): Promise<void>;
   /** Sets the named state up (Pact calls it before the interaction's request). */
   setUp(state: string): Promise<StateSetup>;
   /** Sends a request to the target; the exchange it returns is what Pact judges. */
@@ -136,6 +141,7 @@ export async function startPactProxy(): Promise<PactProxy> {
         setup = undefined;
         failure = undefined;
         try {
+          await next.prepare?.();
           const out = await fn();
           if (failure !== undefined) throw failure;
           return out;

@@ -84,7 +84,7 @@ export class VerifierError extends Error {
 
 export async function verifyInteraction(c: PactCase, opts: VerifyOptions): Promise<Verification> {
   const file = singleInteractionPact(c);
-  const result = await opts.proxy.run({ setUp: opts.setUp, send: opts.send, redact: opts.redact, ...(opts.idle ? { idle: opts.idle } : {}) }, () => opts.host.verify({
+  const result = await opts.proxy.run({ setUp: opts.setUp, send: opts.send, redact: opts.redact, ...(opts.idle ? { idle: opts.idle } : {}), ...(opts.prepare ? { prepare: opts.prepare } : {}) }, () => opts.host.verify({
     provider: PROVIDER,
     providerBaseUrl: opts.proxy.url,
     pactUrls: [file],
