@@ -299,7 +299,6 @@ export const steps = {
   },
 } satisfies Record<string, Step>;
 
-/** The reference order: the documented checks, then the work. */
 /**
  * The steps in the order contracts/emulator.json "precedence" gives (its one home; an entry
  * `a | b` names steps on separate routes). Every step must be named exactly once.
