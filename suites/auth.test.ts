@@ -3,10 +3,14 @@ import fc from 'fast-check';
 import { describe } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { rule } from '../src/conformance/rule.ts';
-import { absentRunId, readRun } from '../src/conformance/requests.ts';
+import { absentRunId, expectedFor, readRun } from '../src/conformance/requests.ts';
+import { adminClient } from '../src/conformance/admin.ts';
 import { authProperty, fixtureKeyProperty } from '../src/conformance/patterns.ts';
-import { describeAnswer } from '../src/oracles/error-answer.ts';
+import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
 import { apiKeyLike, noSkPrefixAuthorization, schemeCaseVariant, unknownApiKey, wrongSchemeAuthorization } from '../src/generators/index.ts';
+
+/** Past an expiry, a little more, so a server clock a bit behind ours has seen it pass too. */
+const EXPIRY_MARGIN_MS = 1000;
 
 describe('authentication', () => {
   rule('AUTH-MISSING', async (r) => {
@@ -48,5 +52,21 @@ describe('authentication', () => {
 
   rule('AUTH-EXPIRED', async (r) => {
     await fixtureKeyProperty(r, r.session.config.keys.expired!, 'expiredKey');
+    // Inside a key's lifetime and after it: a key that expires later works until then, and is refused
+    // once it has expired (a key with any expiry refused at once, or never, shows only here).
+    if (!r.session.config.admin) return r.note('the lifetime of a key that expires later is probed against emulators only (their state API makes the key)');
+    const admin = adminClient(r.session);
+    const lifetimeMs = contract.limits.rateLimit.windowSeconds * 1000;
+    const { id } = await admin.createAccount(0);
+    const { key } = await admin.createKey(id, { expiresAt: new Date(r.session.clock.now() + lifetimeMs).toISOString() });
+    (r.session.secrets as Map<string, string>).set(key, '$EXPIRING_KEY');
+    const auth = { kind: 'key', key } as const;
+    const before = await r.send(readRun(absentRunId(r.rule.id), auth));
+    r.countCase();
+    if (!r.judge(before, isOneOfErrors(before, expectedFor('unknownRun')).map((v) => ({ ...v, message: `a key that expires in ${lifetimeMs / 1000} s is refused before then: ${v.message}` })))) return;
+    await r.session.clock.sleep(lifetimeMs + EXPIRY_MARGIN_MS);
+    const after = await r.send(readRun(absentRunId(r.rule.id), auth));
+    r.countCase();
+    r.judge(after, isOneOfErrors(after, expectedFor('expiredKey')));
   });
 });

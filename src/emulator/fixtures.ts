@@ -15,11 +15,14 @@ const envOf = (fixture: string, i = 0) => contract.fixtures[fixture]!.env[i]!;
 
 export function provisionFixtures(state: EmulatorState, opts: FixtureOptions): Record<string, string> {
   const f = choices.fixtures;
+  // Stryker disable all: validation of the admin API's provisioning input and of contracts/emulator.json
+  // at start-up; it decides no answer of the public API (excluded from the mutation scope, issue 12).
   const poolSize = opts.poolSize ?? f.poolSize;
   if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 256) throw new RangeError('poolSize must be a whole number from 2 to 256');
   const ample = f.accountBalanceMicroUsd;
   const cheapest = Math.min(...contract.models.models.map((m) => runCost(m, {})));
   if (f.lowBalanceMicroUsd >= cheapest) throw new RangeError('the low-balance fixture must be below the cheapest run');
+  // Stryker restore all
 
   const accountA = state.createAccount({ balanceMicroUsd: ample });
   const pool = Array.from({ length: poolSize }, () => state.createKey(accountA.id).key);

