@@ -4,7 +4,9 @@ import { rule, configuredModel } from '../src/conformance/rule.ts';
 import { absentRunId, createRun, expectedFor, readRun } from '../src/conformance/requests.ts';
 import { fixtureKeyProperty } from '../src/conformance/patterns.ts';
 import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
-import { validInput, spoofedForwardingHeaders } from '../src/generators/index.ts';
+import { nearMissAddresses, validInput, spoofedForwardingHeaders } from '../src/generators/index.ts';
+import { adminClient } from '../src/conformance/admin.ts';
+import { loopbackAddress } from '../src/conformance/loopback.ts';
 import { violation } from '../src/oracles/types.ts';
 
 describe('money and access', () => {
@@ -32,6 +34,25 @@ describe('money and access', () => {
 
   rule('IP-NOT-ALLOWED', async (r) => {
     await fixtureKeyProperty(r, r.session.config.keys.ipRestricted!, 'ipNotAllowed');
+    // Whitelists that nearly name the caller. Only where the target's view of our address is known: an
+    // emulator on this machine (loopback), whose state API makes the keys.
+    const caller = loopbackAddress(r.session.apiRoot);
+    if (!r.session.config.admin || !caller) return r.note('near-miss whitelists are probed against an emulator on loopback only (its state API makes the keys, and our address is known)');
+    const admin = adminClient(r.session);
+    const { id } = await admin.createAccount(0);
+    const read = async (ipWhitelist: string[], n: number) => {
+      const { key } = await admin.createKey(id, { ipWhitelist });
+      (r.session.secrets as Map<string, string>).set(key, `$IP_PROBE_KEY_${n}`);
+      return r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }));
+    };
+    // The premise: a whitelist of our own address lets us in.
+    const own = await read([caller], 0);
+    if (isOneOfErrors(own, expectedFor('unknownRun')).length > 0) return r.inconclusive(`a key whitelisting ${caller} (our loopback address) was answered ${describeAnswer(own)}, so the target sees another address`);
+    for (const [i, ip] of nearMissAddresses(caller).entries()) {
+      const exchange = await read([ip], i + 1);
+      r.countCase();
+      r.judge(exchange, isOneOfErrors(exchange, expectedFor('ipNotAllowed')).map((v) => ({ ...v, message: `a whitelist of ${ip} let ${caller} in: ${v.message}` })));
+    }
   });
 
   rule('IP-SPOOF', async (r) => {

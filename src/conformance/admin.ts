@@ -9,7 +9,7 @@ export interface AdminClient {
   balanceOfKey(key: string): Promise<number>;
   failNextRun(key: string): Promise<void>;
   createAccount(balanceMicroUsd: number): Promise<{ id: string }>;
-  createKey(accountId: string, settings: { spendLimitCents?: number | null; usageQuota?: number | null; expiresAt?: string }): Promise<AdminKey>;
+  createKey(accountId: string, settings: { spendLimitCents?: number | null; usageQuota?: number | null; expiresAt?: string; ipWhitelist?: string[] }): Promise<AdminKey>;
   key(key: string): Promise<AdminKey>;
   balance(accountId: string): Promise<number>;
   runStatus(id: string): Promise<string | undefined>;

@@ -33,3 +33,15 @@ export function spoofedForwardingHeaders(allowedIp: string, catalogue: readonly 
   const every = fc.tuple(...single);
   return fc.oneof({ arbitrary: subset, weight: 2 }, { arbitrary: every, weight: 1 }).map((pairs) => Object.fromEntries(pairs));
 }
+
+/**
+ * Addresses that nearly name `ip` (an IPv4 address, or ::1) but are another host: a neighbour, another
+ * network, and an IPv6 address that merely ends like the IPv4-mapped form of `ip`. A whitelist of any
+ * of them must refuse `ip`, however loosely a server normalises addresses.
+ */
+export function nearMissAddresses(ip: string): string[] {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  if (!v4) return ip === '::1' ? ['::2', '1::1', '::1:1'] : [];
+  const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+  return [`${a}.${b}.${c}.${(d + 1) % 256}`, `${(a + 1) % 256}.${b}.${c}.${d}`, `1::ffff:${ip}`, `::ffff:${a}.${b}.${c}.${(d + 1) % 256}`];
+}

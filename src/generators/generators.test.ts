@@ -1,5 +1,6 @@
 // The generators produce what their names say, with variety, for many seeds.
 import fc from 'fast-check';
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract } from '../contract/index.ts';
@@ -8,7 +9,7 @@ import {
   inputArrayBody, unknownModelId, modelCaseVariant, wrongSchemeAuthorization, noSkPrefixAuthorization, schemeCaseVariant,
   unknownApiKey, unknownRunId, spoofedForwardingHeaders, multiFaultRequest, hostileBody,
   runPathVariants, paddedModelId, paddedModelBody, enumNormalisationBait, enumNormalisationBody, unknownModelBody,
-  accountSetup, centsFor, invalidInputBody,
+  accountSetup, centsFor, invalidInputBody, nearMissAddresses,
 } from './index.ts';
 
 const models = contract.models.models;
@@ -96,6 +97,18 @@ describe('auth, runs, forwarding, faults', () => {
 
 describe('real-world bug classes', () => {
   const catalogue = contract.clientIpHeaders;
+
+  it('near-miss addresses are valid addresses, never the one they miss (nor its IPv4-mapped form)', () => {
+    for (const ip of ['127.0.0.1', '203.0.113.255', '::1']) {
+      const misses = nearMissAddresses(ip);
+      expect(misses.length).toBeGreaterThan(2);
+      for (const miss of misses) {
+        expect(isIP(miss), miss).not.toBe(0);
+        expect([ip, `::ffff:${ip}`]).not.toContain(miss);
+      }
+    }
+    expect(nearMissAddresses('127.0.0.1')).toContain('1::ffff:127.0.0.1');
+  });
 
   it('the client-IP catalogue names each header once, with a known format and a source, and keeps the four original ones', () => {
     const names = catalogue.map((h) => h.name.toLowerCase());

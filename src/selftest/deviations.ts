@@ -164,6 +164,12 @@ export const deviations: Deviation[] = [
     steps: () => rewrite('spendLimit', (a) => withError(a, { code: 'spend_limit_exceeded' })) },
   { name: 'ip-checked-on-post-only', family: 'money-access', level: 'gate', description: 'the IP whitelist is not applied to GET', caughtBy: ['IP-NOT-ALLOWED', 'IP-SPOOF', 'PACT-IP-NOT-ALLOWED'],
     steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.route === 'readRun' ? undefined : steps.ipWhitelist.run(ctx))) },
+  { name: 'ip-suffix-matched', family: 'money-access', level: 'gate', description: 'a whitelisted address that merely ends like the caller\'s (1::ffff:127.0.0.1) lets it in (a Stryker survivor: the normalisation unanchored)', caughtBy: ['IP-NOT-ALLOWED'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => {
+      const loose = (ip: string) => ip.replace(/^.*::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').toLowerCase();
+      const list = ctx.key!.ipWhitelist.map(loose);
+      return list.length === 0 || list.includes(loose(ctx.call.remoteAddress)) ? undefined : errorAnswer('ip_not_allowed');
+    }) },
   { name: 'forwarded-for-honoured', family: 'money-access', level: 'gate', description: 'X-Forwarded-For is trusted as the caller address', caughtBy: ['IP-SPOOF'],
     steps: () => replaceStep('ipWhitelist', (ctx) => {
       const claimed = ctx.call.headers['x-forwarded-for']?.split(',')[0]?.trim() ?? ctx.call.remoteAddress;
