@@ -5,7 +5,7 @@ import { rule } from '../src/conformance/rule.ts';
 import { createRun } from '../src/conformance/requests.ts';
 import { createOneRun, keyOnOwnAccount, pollToEnd, withOwnPoolKey } from '../src/conformance/runs.ts';
 import { adminClient } from '../src/conformance/admin.ts';
-import { createdRun, statusNeverBackwards, succeededRun } from '../src/oracles/runs.ts';
+import { createdRun, failedRunDescribed, statusNeverBackwards, succeededRun } from '../src/oracles/runs.ts';
 import { violation } from '../src/oracles/types.ts';
 import { everyEnumValue, validCreateBody } from '../src/generators/index.ts';
 
@@ -89,7 +89,9 @@ describe('success path', () => {
       r.judge(last, violation('failedRun', 'the run the emulator was told to fail did not fail', FAILED, history.join(' → ')));
       return;
     }
-    r.judge(last, refunded === charged2 + failing.costUsd ? [] :
-      violation('refundedOnFailure', 'a failed run was not refunded in full', `${charged2 + failing.costUsd}`, `${refunded}`));
+    r.judge(last, [
+      ...(refunded === charged2 + failing.costUsd ? [] : violation('refundedOnFailure', 'a failed run was not refunded in full', `${charged2 + failing.costUsd}`, `${refunded}`)),
+      ...(last ? failedRunDescribed(last) : []),
+    ]);
   });
 });

@@ -65,3 +65,12 @@ export function succeededRun(exchange: Exchange): Violation[] {
   else if (Date.parse(completed) < Date.parse(created)) out.push(...violation('succeededRun', 'completedAt is before createdAt', 'completedAt ≥ createdAt', `${created} → ${completed}`));
   return out;
 }
+
+/** RUN-CHARGE-REFUND (the run it had fail): "a failed run carries `error` describing what went wrong" (its shape is open, so any non-empty string or object). */
+export function failedRunDescribed(exchange: Exchange): Violation[] {
+  const body = exchange.response.json;
+  if (!isRecord(body) || body.status !== runs().terminalStatuses[1]) return [];
+  const error = body.error;
+  const describes = (typeof error === 'string' && error.trim() !== '') || (isRecord(error) && Object.keys(error).length > 0);
+  return describes ? [] : violation('failedRunDescribed', 'a failed run carries no error describing what went wrong', 'error: a non-empty string or object', JSON.stringify(error) ?? 'no error field');
+}

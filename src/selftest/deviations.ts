@@ -170,6 +170,8 @@ export const deviations: Deviation[] = [
       const list = ctx.key!.ipWhitelist.map(loose);
       return list.length === 0 || list.includes(loose(ctx.call.remoteAddress)) ? undefined : errorAnswer('ip_not_allowed');
     }) },
+  { name: 'whitelisted-caller-refused', family: 'money-access', level: 'gate', description: 'a key with a whitelist refuses every caller, listed or not (a Stryker survivor: the caller address lost)', caughtBy: ['IP-NOT-ALLOWED'], alsoMayFail: ['IP-SPOOF'],
+    steps: () => replaceStep('ipWhitelist', (ctx) => (ctx.key!.ipWhitelist.length === 0 ? undefined : errorAnswer('ip_not_allowed'))) },
   { name: 'forwarded-for-honoured', family: 'money-access', level: 'gate', description: 'X-Forwarded-For is trusted as the caller address', caughtBy: ['IP-SPOOF'],
     steps: () => replaceStep('ipWhitelist', (ctx) => {
       const claimed = ctx.call.headers['x-forwarded-for']?.split(',')[0]?.trim() ?? ctx.call.remoteAddress;
@@ -237,6 +239,13 @@ export const deviations: Deviation[] = [
   // success path
   { name: 'create-returns-200', family: 'success', level: 'gate', description: 'a created run is answered 200, not 201', caughtBy: ['RUN-CREATE', 'PACT-CREATE-RUN'], alsoMayFail: [...RUN_RULES, 'RL-SHARED-BUDGET', 'ACCT-SEQUENCE'],
     steps: () => rewrite('create', (a) => ({ ...a, status: 200 })) },
+  { name: 'failed-run-without-error', family: 'success', level: 'gate', description: 'a failed run carries no error (a Stryker survivor)', caughtBy: ['RUN-CHARGE-REFUND'],
+    steps: () => rewrite('lookupRun', (a) => {
+      const { error: _error, ...run } = a.body as Record<string, unknown>;
+      return run.status === contract.limits.runs.terminalStatuses[1] ? { ...a, body: run } : a;
+    }) },
+  { name: 'undecodable-run-id-crashes', family: 'server-errors', level: 'gate', description: 'a run id that percent-decodes to bytes that are not UTF-8 is a 500 (a Stryker survivor crashed there)', caughtBy: ['SRV-NO-5XX'], alsoMayFail: ['SRV-500-SHAPE'],
+    steps: () => replaceStep('route', (ctx) => { decodeURIComponent(ctx.call.path); return steps.route.run(ctx); }) },
   { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
     steps: () => rewrite('lookupRun', (a, ctx) => {
       const run = ctx.state.run(ctx.runId!);
