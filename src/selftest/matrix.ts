@@ -3,7 +3,7 @@
 // runner processes, see runnerPool), judged from its conformance.json.
 // A gate deviation is killed when every rule it names fails and no unrelated gate rule does.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -233,10 +233,15 @@ export function renderMutationMarkdown(m: MatrixResult): string {
   return lines.join('\n');
 }
 
+/** The Stryker section `npm run mutation:stryker` writes into mutation.md (test/mutants/summary.ts), between these marks. */
+export const STRYKER_SECTION = /<!-- stryker -->[\s\S]*?<!-- \/stryker -->\n?/;
+
 export function writeMutationReport(m: MatrixResult, dir = resolve(repoRoot, 'reports')): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [join(dir, 'mutation.json'), join(dir, 'mutation.md')];
   writeFileSync(files[0]!, `${JSON.stringify(m, null, 2)}\n`);
-  writeFileSync(files[1]!, renderMutationMarkdown(m));
+  // The machine-made mutants' score stays in the report until the next Stryker run replaces it.
+  const stryker = existsSync(files[1]!) ? STRYKER_SECTION.exec(readFileSync(files[1]!, 'utf8'))?.[0] : undefined;
+  writeFileSync(files[1]!, renderMutationMarkdown(m) + (stryker ? `\n${stryker}` : ''));
   return files;
 }

@@ -1,7 +1,9 @@
 // After `npm run mutation:stryker`: the score per file and the survivors by kind, printed and written
-// to reports/stryker/summary.md (reports/mutation.md belongs to the deviation matrix). Exit 1 when a
-// survivor is not triaged in survivors.json or an entry there matches no survivor.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// to reports/stryker/summary.md, and the score into reports/mutation.md (beside the deviation matrix's
+// kill report, between <!-- stryker --> marks). Exit 1 when a survivor is not triaged in
+// survivors.json or an entry there matches no survivor.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { STRYKER_SECTION } from '../../src/selftest/matrix.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { committedResultFile, KINDS, matchTriage, readResult, readTriage, scoreOf, survivorsOf } from './triage.ts';
@@ -30,6 +32,10 @@ const lines = [
 ];
 mkdirSync(reportsDir, { recursive: true });
 writeFileSync(join(reportsDir, 'summary.md'), lines.join('\n'));
+const section = ['<!-- stryker -->', '## Machine-made mutants (Stryker)', '', ...lines.slice(2, lines.indexOf('## Untriaged survivors')), 'Survivors, each with its reason: test/mutants/survivors.json; the full report: reports/stryker/mutation.html.', '<!-- /stryker -->', ''].join('\n');
+const matrixReport = join(reportsDir, '..', 'mutation.md');
+const previous = existsSync(matrixReport) ? readFileSync(matrixReport, 'utf8') : '# Mutation report\n';
+writeFileSync(matrixReport, STRYKER_SECTION.test(previous) ? previous.replace(STRYKER_SECTION, section) : `${previous.trimEnd()}\n\n${section}`);
 console.log(lines.slice(2, 3).join(''));
 console.log(`summary: ${join(reportsDir, 'summary.md')}`);
 process.exit(untriaged.length || stale.length ? 1 : 0);
