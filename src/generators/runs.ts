@@ -64,8 +64,3 @@ export function runPathVariants(id: string): RunPathVariant[] {
 export function runPathVariant(id: string): fc.Arbitrary<RunPathVariant> {
   return fc.constantFrom(...runPathVariants(id));
 }
-
-/** Read paths whose id percent-decodes to bytes that are not UTF-8 (a lone continuation byte, an overlong form, a cut sequence). */
-export function undecodableRunPaths(runsPath: string): string[] {
-  return ['%FF', '%C0%AF', '%E2%82', '%80abc'].map((bytes) => `${runsPath}/run_${bytes}`);
-}

@@ -244,8 +244,6 @@ export const deviations: Deviation[] = [
       const { error: _error, ...run } = a.body as Record<string, unknown>;
       return run.status === contract.limits.runs.terminalStatuses[1] ? { ...a, body: run } : a;
     }) },
-  { name: 'undecodable-run-id-crashes', family: 'server-errors', level: 'gate', description: 'a run id that percent-decodes to bytes that are not UTF-8 is a 500 (a Stryker survivor crashed there)', caughtBy: ['SRV-NO-5XX'], alsoMayFail: ['SRV-500-SHAPE'],
-    steps: () => replaceStep('route', (ctx) => { decodeURIComponent(ctx.call.path); return steps.route.run(ctx); }) },
   { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
     steps: () => rewrite('lookupRun', (a, ctx) => {
       const run = ctx.state.run(ctx.runId!);
