@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe } from 'vitest';
 import { runCost } from '../src/contract/index.ts';
 import { rule, configuredModel } from '../src/conformance/rule.ts';
+import { keepSecret } from '../src/conformance/runs.ts';
 import { adminClient } from '../src/conformance/admin.ts';
 import { AccountingViolation, accountingCommands, initialModel, type AccountReal } from '../src/conformance/accounting.ts';
 import { accountSetup } from '../src/generators/index.ts';
@@ -20,7 +21,6 @@ describe('accounting', () => {
     const input = { prompt: 'an accounting sequence' };
     const cost = runCost(model, input);
     // The keys made here are secrets like the configured ones: reports name them, never show them.
-    const secrets = r.session.secrets as Map<string, string>;
     let made = 0;
     const sequences = accountSetup(cost).chain((setup) => fc.tuple(fc.constant(setup), accountingCommands(setup.keys.length, MAX_COMMANDS)));
     await r.forAll(sequences, async ([setup, commands]) => {
@@ -28,7 +28,7 @@ describe('accounting', () => {
       const keys: string[] = [];
       for (const k of setup.keys) {
         const { key } = await admin.createKey(account.id, k);
-        secrets.set(key, `$ACCOUNTING_KEY_${++made}`);
+        keepSecret(r, key, `ACCOUNTING_KEY_${++made}`);
         keys.push(key);
       }
       const real: AccountReal = {

@@ -5,6 +5,7 @@ import { contract, errorForFault } from '../src/contract/index.ts';
 import { rule } from '../src/conformance/rule.ts';
 import { absentRunId, expectedFor, readRun } from '../src/conformance/requests.ts';
 import { adminClient } from '../src/conformance/admin.ts';
+import { keepSecret } from '../src/conformance/runs.ts';
 import { authProperty, fixtureKeyProperty } from '../src/conformance/patterns.ts';
 import { describeAnswer, isNotError, isOneOfErrors } from '../src/oracles/error-answer.ts';
 import { apiKeyLike, noSkPrefixAuthorization, schemeCaseVariant, unknownApiKey, wrongSchemeAuthorization } from '../src/generators/index.ts';
@@ -59,7 +60,7 @@ describe('authentication', () => {
     const lifetimeMs = contract.limits.rateLimit.windowSeconds * 1000;
     const { id } = await admin.createAccount(0);
     const { key } = await admin.createKey(id, { expiresAt: new Date(r.session.clock.now() + lifetimeMs).toISOString() });
-    (r.session.secrets as Map<string, string>).set(key, '$EXPIRING_KEY');
+    keepSecret(r, key, 'EXPIRING_KEY');
     const auth = { kind: 'key', key } as const;
     const before = await r.send(readRun(absentRunId(r.rule.id), auth));
     r.countCase();

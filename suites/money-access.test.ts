@@ -8,6 +8,7 @@ import { describeAnswer, isNotError, isOneOfErrors } from '../src/oracles/error-
 import { nearMissAddresses, validInput, spoofedForwardingHeaders } from '../src/generators/index.ts';
 import { adminClient } from '../src/conformance/admin.ts';
 import { loopbackAddress } from '../src/conformance/loopback.ts';
+import { keepSecret } from '../src/conformance/runs.ts';
 import { violation } from '../src/oracles/types.ts';
 
 describe('money and access', () => {
@@ -43,7 +44,7 @@ describe('money and access', () => {
     const { id } = await admin.createAccount(0);
     const read = async (ipWhitelist: string[], n: number) => {
       const { key } = await admin.createKey(id, { ipWhitelist });
-      (r.session.secrets as Map<string, string>).set(key, `$IP_PROBE_KEY_${n}`);
+      keepSecret(r, key, `IP_PROBE_KEY_${n}`);
       return r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }));
     };
     // A whitelist of our own address lets us in (the documented fix for ip_not_allowed is to add it).

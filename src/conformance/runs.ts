@@ -17,6 +17,11 @@ export function runKey(r: RuleRun, tag = 0): Auth {
   return { kind: 'key', key: pool[tag % pool.length]! };
 }
 
+/** A key a rule made on the target (state API): a secret like the configured ones, shown as `$name` in every output. */
+export function keepSecret(r: RuleRun, key: string, name: string): void {
+  (r.session.secrets as Map<string, string>).set(key, `$${name}`);
+}
+
 /**
  * A key on a fresh account of its own (the emulator's state API), funded for `runs` runs of the
  * model's dearest input: for a rule that reads a balance, which other rules' creates on the configured
@@ -28,7 +33,7 @@ export async function keyOnOwnAccount(r: RuleRun, runs: number, name: string): P
   const dearest = Math.max(price.microUsd, ...Object.values(price.byField?.values ?? {}));
   const account = await admin.createAccount(runs * dearest);
   const { key } = await admin.createKey(account.id, {});
-  (r.session.secrets as Map<string, string>).set(key, `$${name}`);
+  keepSecret(r, key, name);
   return { kind: 'key', key };
 }
 
