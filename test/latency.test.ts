@@ -1,11 +1,13 @@
 // Verdicts that hold on a real network: the faithful emulator, in real time, behind a seeded
 // latency/jitter proxy on loopback, passes cleanly with one key and with two; deviations whose only
 // fault is a wrong answer on a 429 path, and a few existing ones, are still caught there. Each run is
-// `npm test` as a child process in real time, so they are small (RUNBASE_RUNS) and run one at a time.
+// `npm test` as a child process in real time, so they are small (RUNBASE_RUNS). They run all at once:
+// each has its own emulator, proxy and keys, and spends nearly all its time waiting on the documented
+// 20 requests / 10 s, so together they take about as long as the longest of them.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { startEmulator, provisionFixtures } from '../src/emulator/index.ts';
 import { startLatencyProxy } from '../src/selftest/latency-proxy.ts';
 import { deviationByName, type Deviation } from '../src/selftest/deviations.ts';
@@ -42,13 +44,13 @@ async function runBehindProxy(net: Network, opts: { deviation?: Deviation; files
 
 const verdicts = (run: ProxiedRun, verdict: string) => (run.report?.rules ?? []).filter((r) => r.verdict === verdict).map((r) => r.id);
 
-describe('the faithful emulator behind a latency proxy', () => {
-  it('passes with one key at 150 ± 100 ms: exit 0, nothing failed or warned', async () => {
+describe.concurrent('the faithful emulator behind a latency proxy', () => {
+  it('passes with one key at 150 ± 100 ms: exit 0, nothing failed or warned', async ({ expect }) => {
     const run = await runBehindProxy(ONE_KEY_NEAR);
     expect({ exit: run.code, failed: verdicts(run, 'failed'), warned: verdicts(run, 'warned') }, run.output.slice(-4000)).toEqual({ exit: 0, failed: [], warned: [] });
   }, 1_600_000);
 
-  it('passes with two keys at 500 ± 300 ms: exit 0, nothing failed or warned', async () => {
+  it('passes with two keys at 500 ± 300 ms: exit 0, nothing failed or warned', async ({ expect }) => {
     const run = await runBehindProxy(TWO_KEYS_FAR);
     expect({ exit: run.code, failed: verdicts(run, 'failed'), warned: verdicts(run, 'warned') }, run.output.slice(-4000)).toEqual({ exit: 0, failed: [], warned: [] });
   }, 1_600_000);
@@ -65,9 +67,9 @@ const CAUGHT_BEHIND_PROXY: { name: string; files: string[] }[] = [
   { name: 'rate-limit-19', files: ['suites/limits.test.ts'] },
 ];
 
-describe('deviations behind a latency proxy', () => {
+describe.concurrent('deviations behind a latency proxy', () => {
   for (const { name, files } of CAUGHT_BEHIND_PROXY) {
-    it(`catches ${name}: exit 1, naming its rules`, async () => {
+    it(`catches ${name}: exit 1, naming its rules`, async ({ expect }) => {
       const deviation = deviationByName(name);
       const run = await runBehindProxy(TWO_KEYS_FAR, { deviation, files, runs: 3 });
       const verdict = judge(deviation, { exitCode: run.code, output: run.output, ms: 0, ...(run.report ? { report: run.report } : {}) }, { exitCode: 0, output: '', ms: 0 });

@@ -1,6 +1,7 @@
 // Conformance families in order, with the rules that judge every exchange of the run (server errors,
 // then envelope) last. src/runner/rules.entry.ts loads the suites in this order: the others at the
-// same time, these after them, one after another. Other projects keep vitest's own order.
+// same time, these after them, one after another. The project's own tests start with the files that
+// take longest (real-time runs, the mutation matrix), so none of them is left to run alone at the end.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { basename } from 'node:path';
 import { contract } from '../contract/index.ts';
@@ -18,12 +19,22 @@ export function conformanceRank(file: string): number {
   return index === -1 ? familyOrder().length - AGGREGATING.length : index;
 }
 
+/** The self-tests that take longest, longest first (measured on the 2-core machine; see the README). */
+export const LONGEST_SELF_TESTS = ['latency', 'mutation', 'cli', 'hostile', 'interop', 'pact-broker', 'pact-one-key', 'shard', 'package'];
+
+const selfRank = (file: string) => {
+  const index = LONGEST_SELF_TESTS.indexOf(basename(file).replace(/\.test\.ts$/, ''));
+  return index === -1 ? LONGEST_SELF_TESTS.length : index;
+};
+
 export class ConformanceSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const conformance = sorted.filter((f) => f.project.name === 'conformance');
-    if (conformance.length === 0) return sorted;
+    const others = sorted.filter((f) => f.project.name !== 'conformance');
+    // A stable sort: files outside the list keep vitest's order (its cached durations, when it has them).
+    others.sort((a, b) => selfRank(a.moduleId) - selfRank(b.moduleId));
     conformance.sort((a, b) => conformanceRank(a.moduleId) - conformanceRank(b.moduleId));
-    return [...sorted.filter((f) => f.project.name !== 'conformance'), ...conformance];
+    return [...others, ...conformance];
   }
 }
