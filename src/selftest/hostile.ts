@@ -178,6 +178,9 @@ export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
   ['percent (every byte, upper case)', (k) => percentAll(k).toUpperCase()],
   ['JSON-escaped', (k) => JSON.stringify(k).slice(1, -1).replace(/\//g, '\\/')],
   ['HTML-escaped', (k) => k.replace(/&/g, '&amp;')],
+  ['JSON \\u-escaped, every character', (k) => [...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+  ['hex (lower case)', (k) => Buffer.from(k).toString('hex')],
+  ['hex (upper case)', (k) => Buffer.from(k).toString('hex').toUpperCase()],
   ['base64', (k) => b64(k)],
   ['base64url', (k) => b64(k, 'base64url')],
   ['base64 of user:key (offset 2)', (k) => b64(`user:${k}`)],
@@ -186,6 +189,12 @@ export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
   ['base64url of a JSON object (offset 1)', (k) => b64(`{"key":"${k}"}`, 'base64url')],
   ['base64 of the secret part at offset 1', (k) => b64(`x${k.slice(3)}`)],
   ['base64 of base64 of user:key', (k) => b64(b64(`user:${k}`))],
+  // Inside any longer base64 value, whatever precedes the key, the groups made of its bytes alone
+  // come out as one of these three (by the key's offset mod 3), in either alphabet.
+  ...[0, 1, 2].flatMap((skip): [string, (key: string) => string][] => (['base64', 'base64url'] as const).map((enc) => [
+    `${enc} inside any longer value (offset ≡ ${(3 - skip) % 3} mod 3)`,
+    (k: string) => { const bytes = Buffer.from(k).subarray(skip); return bytes.subarray(0, bytes.length - (bytes.length % 3)).toString(enc); },
+  ])),
 ];
 
 /** The secrets in a set of RUNBASE_* settings: every key of the pool and each fixture key, the admin token. */
