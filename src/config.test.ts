@@ -65,6 +65,10 @@ describe('configuration', () => {
       expect(message).toContain(name);
       expect(message).not.toContain(KEY);
     }
+    // A misspelt key variable, or a key under any other name, means a target was meant too.
+    for (const name of ['RUNBASE_API_KEYS', 'RUNBASE_DISABLED_KEY_2', 'RUNBASE_STAGING_TOKEN', 'RUNBASE_KEYPOOL']) {
+      expect(() => loadConfig({ [name]: KEY }, none), name).toThrowError(new RegExp(`${name} set but RUNBASE_URL is not`));
+    }
     // From the settings file as well.
     expect(() => loadConfig({}, { dotenvPath: envFile(`RUNBASE_API_KEY=${KEY}\n`) })).toThrowError(/RUNBASE_API_KEY set but RUNBASE_URL is not/);
   });
@@ -83,6 +87,9 @@ describe('configuration', () => {
     ['an unclosed quote', `RUNBASE_SEED=7\nRUNBASE_URL="https://x.test\n`, 2],
     ['text after a quoted value', `RUNBASE_URL='https://x.test' oops\n`, 1],
     ['a pasted key alone', `RUNBASE_SEED=1\n\n\n${KEY}\n`, 4],
+    // dotenv reads a bare CR as a line end: the line after it must be judged as a line too.
+    ['a line without = after a bare CR', `RUNBASE_SEED=1\rRUNBASE_URL https://x.test\n`, 2],
+    ['a line without = after CRLF', `RUNBASE_SEED=1\r\nRUNBASE_URL https://x.test\r\n`, 2],
   ])('refuses an env-file line that does not parse (%s), giving its number but not its text', (_what, text, line) => {
     let message = '';
     try { loadConfig({ RUNBASE_ENV_FILE: envFile(text) }); } catch (e) { expect(e).toBeInstanceOf(ConfigError); message = (e as Error).message; }
@@ -94,6 +101,14 @@ describe('configuration', () => {
   it('accepts multi-line quoted values and comments after values', () => {
     const file = envFile(`RUNBASE_URL=https://x.test\nRUNBASE_API_KEY=${KEY}\nRUNBASE_MODEL="google/nano-banana-2" # default\nNOTE="two\nlines"\n`);
     expect(loadConfig({}, { dotenvPath: file }).model).toBe('google/nano-banana-2');
+  });
+
+  it('refuses a URL that holds a key (the banner and target errors would print it), never showing it', () => {
+    for (const url of ['http://sk-pastedsecret00000000001', 'https://x.test/sk-pastedsecret00000000001/api/v1', 'sk-pastedsecret00000000001']) {
+      expect(() => loadConfig({ RUNBASE_URL: url, RUNBASE_API_KEY: KEY }, none), url).toThrowError(/^RUNBASE_URL holds what looks like an API key \(value not shown\)$/);
+    }
+    // Words that merely contain the prefix are hosts like any other.
+    expect(loadConfig({ RUNBASE_URL: 'https://desk-api.example', RUNBASE_API_KEY: KEY }, none).target).toMatchObject({ kind: 'remote' });
   });
 
   it('does not echo a secret pasted into a URL or any other setting', () => {

@@ -84,7 +84,15 @@ function key(env: Env, name: string): string | undefined {
   return value;
 }
 
+/** A key pasted where another setting belongs: the key prefix, at a word's start, and a long token. */
+function looksLikeKey(value: string): boolean {
+  const prefix = contract.limits.keys.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9])${prefix}[A-Za-z0-9_-]{16,}`).test(value);
+}
+
 function httpUrl(name: string, value: string): URL {
+  // It would be printed (the banner, a target error naming the host): never with a key in it.
+  if (looksLikeKey(value)) throw new ConfigError(`${name} holds what looks like an API key (value not shown)`);
   let url: URL;
   try {
     url = new URL(value);
@@ -114,7 +122,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * Returns the 1-based number of the first line that is none of these.
  */
 export function badEnvLine(text: string): number | undefined {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // Line ends as dotenv reads them (CRLF, LF, and a bare CR too), so no line is judged other than it is read.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -171,7 +180,9 @@ export function readDotenv(path: string, named: boolean): Env {
 /** Settings that only mean something with a target: set without RUNBASE_URL, a target was meant. */
 function targetOnlySettings(env: Env): string[] {
   const fixtureNames = new Set(Object.values(contract.fixtures).flatMap((f) => f.env));
-  return Object.keys(env).filter((k) => (fixtureNames.has(k) || /^RUNBASE_(.*_KEY|ADMIN_.*)$/.test(k)) && text(env, k) !== undefined).sort();
+  // Also a misspelt key variable (RUNBASE_API_KEYS) and any RUNBASE_* setting holding a key.
+  const keyLike = (k: string) => /^RUNBASE_(.*_KEYS?(_.*)?|ADMIN_.*|.*_TOKEN)$/.test(k) || looksLikeKey(text(env, k) ?? '');
+  return Object.keys(env).filter((k) => (fixtureNames.has(k) || (k.startsWith('RUNBASE_') && keyLike(k))) && text(env, k) !== undefined).sort();
 }
 
 export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string } = {}): Config {

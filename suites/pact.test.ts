@@ -6,6 +6,7 @@
 import { afterAll, describe } from 'vitest';
 import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import type { Lease } from '../src/http/scheduler.ts';
+import { TargetError } from '../src/http/types.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { redactText } from '../src/conformance/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
@@ -36,6 +37,9 @@ async function verify(r: RuleRun, c: PactCase): Promise<void> {
     const { violations, output } = await verifyInteraction(c, {
       proxy, host,
       prepare: async () => {
+        // Its turn at the proxy came after the target went: no verifier is started for nothing.
+        const unusable = r.session.unusable();
+        if (unusable) throw new TargetError(`target unusable since an earlier request: ${unusable}`);
         if (isRateLimitedCase(c)) lease = await r.session.scheduler.lease(SPENDABLE_LEASE);
       },
       setUp: () => setUpState(c, {

@@ -10,7 +10,7 @@ import { TargetError, type Exchange } from '../http/types.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
-import { describeAnswer, matchingError } from '../oracles/error-answer.ts';
+import { describeAnswer, isRateLimited, matchingError } from '../oracles/error-answer.ts';
 
 export const PREFLIGHT_MAX_REQUESTS = 10;
 /** A 429 with a Retry-After up to this is waited out once; longer, and the run would not end in time. */
@@ -115,6 +115,12 @@ export async function preflight(config: Config): Promise<PreflightResult> {
       lastKeyedAt = Date.now();
       keyed.push(answer);
       if (matchingError(answer, [invalid]) && !matchingError(anonymous, [invalid])) rejected.push(name);
+      // The first paced request with this key would end the run on the same Retry-After: say so now.
+      // (RATE_LIMITED only, as the scheduler: a quota key's USAGE_EXCEEDED is the fixture's own state.)
+      const throttled = isRateLimited(answer) ? retryAfterSeconds(answer) : undefined;
+      if (throttled !== undefined && throttled * 1000 > config.maxRetryAfterMs) {
+        return done(say('target', `${url} answered 429 to ${name}: the target throttles this key for ${throttled} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${config.maxRetryAfterMs / 1000}`));
+      }
     }
     const alike = answersAlike(anonymous, keyed);
     if (alike) return done(say('target', `${url} ${alike}`));

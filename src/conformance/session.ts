@@ -135,6 +135,9 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       return { method: spec.method, url: apiRoot + spec.path, headers, ...(spec.body === undefined ? {} : { body: spec.body }) };
     };
     const once = async (key: string | undefined): Promise<Exchange> => {
+      // A send that waited for its key's window (or a retry's backoff) while another request found the
+      // target gone is not sent: each would wait out its own timeout, one after another.
+      if (brokenTarget) throw new TargetError(`target unusable since an earlier request: ${brokenTarget.message}`);
       if (requests >= config.maxRequests) throw new BudgetExhausted(`the run's request budget (RUNBASE_MAX_REQUESTS=${config.maxRequests}) is spent`);
       requests++;
       try {

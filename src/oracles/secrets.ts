@@ -3,14 +3,17 @@ import { contract } from '../contract/index.ts';
 import { violation, type Violation } from './types.ts';
 
 /** How a secret was written where it was found. */
-export type SecretEncoding = 'raw' | 'percent' | 'json' | 'html' | 'base64' | 'base64url';
+export type SecretEncoding = 'raw' | 'percent' | 'json' | 'html' | 'hex' | 'base64' | 'base64url';
 
 export interface SecretForm {
   text: string;
   encoding: SecretEncoding;
   /** The whole key, or its secret part after the prefix. */
   part: 'key' | 'secret';
-  /** base64 forms are the aligned middle of a longer encoding: they match inside any encoded value. */
+  /**
+   * base64 forms are the aligned middle of a longer encoding: they match inside any encoded value;
+   * hex matches inside any longer hex dump. Either is replaced by a marker, not by the variable.
+   */
   partial?: boolean;
 }
 
@@ -55,7 +58,12 @@ export function encodedSecretForms(key: string): SecretForm[] {
     forms.push({ text, encoding: 'raw', part });
     for (const p of [encodeURIComponent(text), ...percentAll(text)]) forms.push({ text: p, encoding: 'percent', part });
     const json = JSON.stringify(text).slice(1, -1);
-    for (const j of [json, json.replace(/\//g, '\\/')]) forms.push({ text: j, encoding: 'json', part });
+    // Every character as \uXXXX too: what a serializer that escapes everything writes.
+    const unicode = [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    for (const j of [json, json.replace(/\//g, '\\/'), unicode, unicode.toUpperCase().replace(/\\U/g, '\\u')]) forms.push({ text: j, encoding: 'json', part });
+    // Hex is byte-aligned: the key's hex appears as is inside the hex of any longer value.
+    const hex = Buffer.from(text, 'utf8').toString('hex');
+    for (const h of [hex, hex.toUpperCase()]) forms.push({ text: h, encoding: 'hex', part, partial: true });
     forms.push({ text: htmlEscape(text), encoding: 'html', part });
     for (const { std, url } of base64Middles(text)) {
       forms.push({ text: std, encoding: 'base64', part, partial: true });

@@ -58,7 +58,7 @@ export function shellWithPlaceholders(text: string): string {
 }
 
 /** A part of an encoded value held a key but the value could not be decoded whole: no rebuild. */
-const UNREBUILDABLE = /\[RUNBASE_[A-Z0-9_]+(#secret)? in base64(url)?\]/;
+const UNREBUILDABLE = /\[RUNBASE_[A-Z0-9_]+(#secret)? in (base64(url)?|hex)\]/;
 
 /** The placeholders in `text`, longest first (so `$X[2]#secret` is replaced before `$X[2]` and `$X`). */
 export function placeholdersIn(text: string): string[] {

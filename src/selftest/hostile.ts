@@ -77,7 +77,7 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
  * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
  * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
  */
-function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang'; edit?: Edit }): () => Promise<HostileTarget> {
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle'; edit?: Edit }): () => Promise<HostileTarget> {
   return async () => {
     const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
     let seen = 0;
@@ -89,6 +89,11 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang'; edit?: Edit 
         seen++;
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
+          if (opts.after === 'throttle') {
+            res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3600' });
+            res.end('{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}');
+            return;
+          }
           void proxy.close(); // stops listening and drops every connection: refused from now on
           return;
         }
@@ -111,6 +116,9 @@ function echoForms(authorization: string): string[] {
     Buffer.from(`user:${token}`).toString('base64url'),
     [...Buffer.from(token)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
     encodeURIComponent(token),
+    Buffer.from(`Basic x:${token};`).toString('base64'),
+    Buffer.from(token).toString('hex'),
+    [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
   ];
 }
 
@@ -154,11 +162,40 @@ export const hostileCases: readonly HostileCase[] = [
     name: 'auth-dropped', neverFaithful: true, what: '401 missing_api_key to everything, as behind a proxy that drops Authorization', exits: [2],
     start: sameAnswer((_q, s) => { s.writeHead(401, { 'content-type': 'application/json' }); s.end('{"error":{"message":"Send your API key as Authorization: Bearer sk-...","code":"missing_api_key"}}'); }),
   },
+  {
+    name: 'redirect-to-html', neverFaithful: true, what: 'a 302 to a login page (HTML), to everything', exits: [2],
+    start: sameAnswer((q, s) => {
+      if (q.url === '/login') { s.writeHead(200, { 'content-type': 'text/html' }); s.end('<!doctype html><title>Sign in</title>'); return; }
+      s.writeHead(302, { location: '/login', 'content-type': 'text/html' }); s.end('<a href="/login">Found</a>');
+    }),
+  },
+  {
+    name: 'throttles-keys', neverFaithful: true, what: 'the documented 401 without a key, 429 RATE_LIMITED with Retry-After: 3600 to every request with one', exits: [2],
+    start: sameAnswer((q, s) => {
+      s.writeHead(q.headers.authorization ? 429 : 401, { 'content-type': 'application/json', ...(q.headers.authorization ? { 'retry-after': '3600' } : {}) });
+      s.end(q.headers.authorization ? '{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}' : '{"error":{"message":"Send Authorization: Bearer sk-...","code":"missing_api_key"}}');
+    }),
+  },
   // 250 requests: enough for the rules running concurrently at the start to reach verdicts before the target goes.
   { name: 'dies-after-250', what: 'a faithful API for 250 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 250, after: 'die' }) },
   { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
-  { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and percent-encoded', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
+  { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
+  { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
+  { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
+
+/** The target `start` gives, plus a Pact Broker on loopback that refuses every request (401). */
+function withBroker401(start: () => Promise<HostileTarget>): () => Promise<HostileTarget> {
+  return async () => {
+    const target = await start();
+    const broker = tracked(createServer((_q, s) => { s.writeHead(401, { 'content-type': 'application/hal+json' }); s.end('{"error":"Unauthorized"}'); }));
+    const url = await listen(broker.server);
+    return {
+      env: { ...target.env, RUNBASE_RUNS: '1', PACT_BROKER_BASE_URL: url, PACT_BROKER_TOKEN: 'pbtok-hostileplantedbroker01', PACT_PROVIDER_VERSION: '1.0.0' },
+      close: async () => { await broker.close(); await target.close(); },
+    };
+  };
+}
 
 export function hostileCaseByName(name: string): HostileCase {
   const found = hostileCases.find((c) => c.name === name);
@@ -178,6 +215,9 @@ export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
   ['percent (every byte, upper case)', (k) => percentAll(k).toUpperCase()],
   ['JSON-escaped', (k) => JSON.stringify(k).slice(1, -1).replace(/\//g, '\\/')],
   ['HTML-escaped', (k) => k.replace(/&/g, '&amp;')],
+  ['JSON \\u-escaped, every character', (k) => [...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+  ['hex (lower case)', (k) => Buffer.from(k).toString('hex')],
+  ['hex (upper case)', (k) => Buffer.from(k).toString('hex').toUpperCase()],
   ['base64', (k) => b64(k)],
   ['base64url', (k) => b64(k, 'base64url')],
   ['base64 of user:key (offset 2)', (k) => b64(`user:${k}`)],
@@ -186,12 +226,18 @@ export const PLANTED_FORMS: readonly [string, (key: string) => string][] = [
   ['base64url of a JSON object (offset 1)', (k) => b64(`{"key":"${k}"}`, 'base64url')],
   ['base64 of the secret part at offset 1', (k) => b64(`x${k.slice(3)}`)],
   ['base64 of base64 of user:key', (k) => b64(b64(`user:${k}`))],
+  // Inside any longer base64 value, whatever precedes the key, the groups made of its bytes alone
+  // come out as one of these three (by the key's offset mod 3), in either alphabet.
+  ...[0, 1, 2].flatMap((skip): [string, (key: string) => string][] => (['base64', 'base64url'] as const).map((enc) => [
+    `${enc} inside any longer value (offset ≡ ${(3 - skip) % 3} mod 3)`,
+    (k: string) => { const bytes = Buffer.from(k).subarray(skip); return bytes.subarray(0, bytes.length - (bytes.length % 3)).toString(enc); },
+  ])),
 ];
 
 /** The secrets in a set of RUNBASE_* settings: every key of the pool and each fixture key, the admin token. */
 export function plantedSecrets(env: Record<string, string>): string[] {
   return Object.entries(env)
-    .filter(([name]) => /^RUNBASE_(.*_KEY|ADMIN_TOKEN)$/.test(name))
+    .filter(([name]) => /^(RUNBASE_(.*_KEY|ADMIN_TOKEN)|PACT_BROKER_(TOKEN|PASSWORD))$/.test(name))
     .flatMap(([, value]) => value.split(',').map((v) => v.trim()).filter(Boolean));
 }
 
