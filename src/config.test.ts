@@ -103,6 +103,14 @@ describe('configuration', () => {
     expect(loadConfig({}, { dotenvPath: file }).model).toBe('google/nano-banana-2');
   });
 
+  it('refuses RUNBASE_EMBEDDED (only the global setup makes a run embedded) and a set-but-empty report directory', () => {
+    expect(() => loadConfig({ RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: KEY, RUNBASE_EMBEDDED: '1' }, none)).toThrowError(/^RUNBASE_EMBEDDED is not a setting/);
+    expect(() => loadConfig({ RUNBASE_EMBEDDED: '' }, none)).toThrowError(/^RUNBASE_EMBEDDED is not a setting/);
+    expect(loadConfig({ RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: KEY, RUNBASE_CLOCK: 'real' }, { ...none, embedded: true })).toMatchObject({ embedded: true, allowBillable: true });
+    expect(loadConfig({ RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: KEY }, none)).toMatchObject({ embedded: false, allowBillable: false });
+    expect(() => loadConfig({ RUNBASE_REPORT_DIR: '' }, none)).toThrowError(/^RUNBASE_REPORT_DIR is set but empty/);
+  });
+
   it('refuses a URL that holds a key (the banner and target errors would print it), never showing it', () => {
     for (const url of ['http://sk-pastedsecret00000000001', 'https://x.test/sk-pastedsecret00000000001/api/v1', 'sk-pastedsecret00000000001']) {
       expect(() => loadConfig({ RUNBASE_URL: url, RUNBASE_API_KEY: KEY }, none), url).toThrowError(/^RUNBASE_URL holds what looks like an API key \(value not shown\)$/);

@@ -185,15 +185,20 @@ function targetOnlySettings(env: Env): string[] {
   return Object.keys(env).filter((k) => (fixtureNames.has(k) || (k.startsWith('RUNBASE_') && keyLike(k))) && text(env, k) !== undefined).sort();
 }
 
-export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string } = {}): Config {
+/** `embedded`: the global setup's own call for the emulator it started (never a user's setting). */
+export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string; embedded?: boolean } = {}): Config {
   // Real environment wins over .env, as dotenv does.
   const named = opts.dotenvPath === undefined && processEnv.RUNBASE_ENV_FILE !== undefined;
   if (named && processEnv.RUNBASE_ENV_FILE!.trim() === '') throw new ConfigError('RUNBASE_ENV_FILE is set but empty');
   const env: Env = { ...readDotenv(opts.dotenvPath ?? processEnv.RUNBASE_ENV_FILE ?? '.env', named), ...processEnv };
   // Set but empty is what a missing CI secret gives: never a reason to fall back to the embedded emulator.
   if (env.RUNBASE_URL !== undefined && env.RUNBASE_URL.trim() === '') throw new ConfigError('RUNBASE_URL is set but empty (a missing CI secret?); unset it to run against the embedded emulator');
+  // The same for the report directory: a missing secret or variable must not move the reports elsewhere.
+  if (env.RUNBASE_REPORT_DIR !== undefined && env.RUNBASE_REPORT_DIR.trim() === '') throw new ConfigError(`RUNBASE_REPORT_DIR is set but empty; unset it to write to ${DEFAULTS.reportDir}`);
   const url = text(env, 'RUNBASE_URL');
-  const embedded = flag(env, 'RUNBASE_EMBEDDED');
+  // Once a setting, it let a user's remote run count as embedded (paid runs allowed): no longer read.
+  if (env.RUNBASE_EMBEDDED !== undefined) throw new ConfigError('RUNBASE_EMBEDDED is not a setting (it would allow paid runs against RUNBASE_URL): unset it; RUNBASE_ALLOW_BILLABLE=1 allows them');
+  const embedded = opts.embedded === true;
   const stray = url ? [] : targetOnlySettings(env);
   if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set but RUNBASE_URL is not: keys without a target mean a target was meant`);
   const target: Config['target'] = url ? { kind: 'remote', ...resolveApiRoot(url) } : { kind: 'embedded' };

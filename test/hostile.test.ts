@@ -100,6 +100,8 @@ describe('bad settings: exit 2 before any request, one line naming the setting, 
     ['a report directory under /proc', () => ({ RUNBASE_REPORT_DIR: '/proc/x/reports' }), /RUNBASE_REPORT_DIR: the report directory cannot be created and written/],
     ['a report directory under /sys', () => ({ RUNBASE_REPORT_DIR: '/sys/x' }), /RUNBASE_REPORT_DIR: the report directory cannot be created and written/],
     ['a report directory under a file', () => ({ RUNBASE_REPORT_DIR: '/dev/null/x' }), /RUNBASE_REPORT_DIR: the report directory cannot be created and written/],
+    ['a report directory set but empty', () => ({ RUNBASE_REPORT_DIR: ' ' }), /RUNBASE_REPORT_DIR is set but empty/],
+    ['RUNBASE_EMBEDDED with a target (it would allow paid runs there)', () => ({ RUNBASE_URL: 'https://staging.example', RUNBASE_API_KEY: KEY, RUNBASE_EMBEDDED: '1' }), /RUNBASE_EMBEDDED is not a setting/],
   ];
   for (const [what, envOf, line] of cases) {
     it(what, async () => {

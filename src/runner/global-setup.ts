@@ -17,7 +17,7 @@ export async function resolveTarget(env: NodeJS.ProcessEnv = process.env): Promi
     const fixtures = await provisionFixtures(emulator.state, { poolSize: EMBEDDED_POOL_SIZE, url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     // The embedded run reads the same variables a user would paste from `npm run emulator`;
     // the user's own run settings (seed, runs, strict, …) still apply.
-    const embedded = loadConfig({ ...env, ...fixtures, RUNBASE_EMBEDDED: '1' });
+    const embedded = loadConfig({ ...env, ...fixtures }, { embedded: true });
     return { target: { config: embedded, embedded: true }, stop: () => emulator.close() };
   } catch (error) {
     await emulator.close();
