@@ -126,7 +126,12 @@ describe('npm run compare', () => {
     const base = await envFile({});
     const lower = await compare(base, await envFile({ unknownRouteStatus: 400 }), ['--threshold', '90']);
     expect(lower.code, lower.output).toBe(0);
-    const bad = await compare(base, '/nonexistent/.env');
+    const missing = await compare(base, '/nonexistent/.env');
+    expect(missing.code).toBe(2);
+    expect(missing.output.trim()).toBe('configuration error: --candidate-env names a file that does not exist');
+    const empty = join(mkdtempSync(join(tmpdir(), 'runbase-compare-')), '.env.empty');
+    writeFileSync(empty, '# no target\n');
+    const bad = await compare(base, empty);
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('RUNBASE_URL');
   });
