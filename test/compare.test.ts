@@ -2,12 +2,14 @@
 // (another fault precedence, another unknown-route answer, a missing header) it finds each difference
 // in the right family, with a failing exit code and a report.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator, provisionFixtures, faithfulSteps, type RunningEmulator } from '../src/emulator/index.ts';
 import { deviationByName } from '../src/selftest/deviations.ts';
+import { contract } from '../src/contract/index.ts';
 import { cleanEnv, repoRoot } from './helpers.ts';
 
 const running: RunningEmulator[] = [];
@@ -25,7 +27,7 @@ async function envFile(opts: Parameters<typeof startEmulator>[0], name = '.env',
 
 interface CompareRun {
   code: number | null; output: string; md: string;
-  report: { fidelity: number; baseName: string; candidateName: string; byFamily: Record<string, { fidelity: number }>; differences: { id: string; family: string; request: string; faults?: string[]; curl: string; differences: { aspect: string }[] }[]; fingerprint: { request: string }[] } | undefined;
+  report: { fidelity: number; baseName: string; candidateName: string; byFamily: Record<string, { fidelity: number }>; differences: { id: string; family: string; request: string; faults?: string[]; curl: string; differences: { aspect: string }[]; base: { response: { status: number } } }[]; fingerprint: { request: string }[] } | undefined;
 }
 
 function compare(base: string, candidate: string, extra: string[] = []): Promise<CompareRun> {
@@ -55,8 +57,9 @@ describe('npm run compare', () => {
     expect(run.report!.differences).toEqual([]);
   });
 
-  it('finds another fault precedence in the precedence family only, naming the targets, the paths and the combined faults', async () => {
-    const run = await compare(await envFile({}, '.env.production'), await envFile({ precedence: BODY_FIRST }, '.env.emulator'));
+  it('finds another fault precedence in the precedence family only, naming the targets, the paths and the combined faults; each printed curl gets the base\'s answer in sh', async () => {
+    let base: RunningEmulator | undefined;
+    const run = await compare(await envFile({}, '.env.production', (e) => { base = e; }), await envFile({ precedence: BODY_FIRST }, '.env.emulator'));
     expect(run.code, run.output).toBe(1);
     expect(families(run)).toEqual(['precedence']);
     expect(run.report!.byFamily.malformed!.fidelity).toBe(1);
@@ -71,7 +74,18 @@ describe('npm run compare', () => {
     }
     expect(run.md).toContain('## Fingerprint');
     expect(run.report!.fingerprint.length).toBeGreaterThan(20);
-    expect(run.md).toContain('set -a; . ');
+    // The printed step, then each printed curl, in POSIX sh from the directory compare ran in.
+    const step = /load its settings into the shell first, `([^`]+)`/.exec(run.md)?.[1];
+    expect(step, run.md.slice(0, 2000)).toBeDefined();
+    const env = cleanEnv();
+    for (const k of Object.keys(env)) if (k.startsWith('RUNBASE_')) delete env[k];
+    for (const d of run.report!.differences) {
+      expect(run.md).toContain(d.curl);
+      base!.state.clock.advance(contract.limits.rateLimit.windowSeconds * 1000); // a fresh rate-limit window on the base
+      const { stdout } = await promisify(execFile)('sh', ['-c', `set -eu; ${step}\n${d.curl}`], { cwd: repoRoot, env, encoding: 'latin1', timeout: 30_000 });
+      const statuses = [...stdout.matchAll(/^HTTP\/[\d.]+ (\d{3})/gm)].map((m) => Number(m[1]));
+      expect({ id: d.id, status: statuses.at(-1) }, stdout.slice(0, 600)).toEqual({ id: d.id, status: d.base.response.status });
+    }
   });
 
   it('sends each side forwarding headers with its own RUNBASE_IP_RESTRICTED_ALLOWED_IP', async () => {
@@ -112,7 +126,12 @@ describe('npm run compare', () => {
     const base = await envFile({});
     const lower = await compare(base, await envFile({ unknownRouteStatus: 400 }), ['--threshold', '90']);
     expect(lower.code, lower.output).toBe(0);
-    const bad = await compare(base, '/nonexistent/.env');
+    const missing = await compare(base, '/nonexistent/.env');
+    expect(missing.code).toBe(2);
+    expect(missing.output.trim()).toBe('configuration error: --candidate-env names a file that does not exist');
+    const empty = join(mkdtempSync(join(tmpdir(), 'runbase-compare-')), '.env.empty');
+    writeFileSync(empty, '# no target\n');
+    const bad = await compare(base, empty);
     expect(bad.code).toBe(2);
     expect(bad.output).toContain('RUNBASE_URL');
   });

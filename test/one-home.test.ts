@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { contract, errorForFault } from '../src/contract/index.ts';
 import { KEY_FIXTURES, keyForFixture, keyPlaceholders } from '../src/conformance/fixtures.ts';
 import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
+import { pactCases } from '../src/pact/interactions.ts';
 import { loadConfig } from '../src/config.ts';
 import { faithfulSteps, steps } from '../src/emulator/index.ts';
 import { stepsInOrder } from '../src/emulator/pipeline.ts';
@@ -29,6 +30,16 @@ describe('one home for each fact', () => {
     for (const p of table) expect(p.code).toBe(errorForFault(p.fault).code);
     const codes = new Set(table.map((p) => p.code));
     expect(contract.errors.errors.map((e) => e.code).filter((c) => !codes.has(c))).toEqual([errorForFault('rateLimited').code]);
+  });
+
+  it('builds every Pact error interaction but the rate limit from that table (state, fixture, body)', () => {
+    const table = documentedErrorRequests(contract.models.defaultModel);
+    const errorCases = pactCases().filter((c) => c.response.code !== undefined);
+    expect(errorCases.map((c) => c.response.code)).toEqual(contract.errors.errors.map((e) => e.code));
+    for (const c of errorCases.filter((c) => c.response.code !== errorForFault('rateLimited').code)) {
+      const row = table.find((r) => r.code === c.response.code && r.header === undefined)!;
+      expect({ code: c.response.code, state: c.state, fixture: c.fixture, body: c.request.body, billable: c.billable }).toEqual({ code: row.code, state: row.state, fixture: row.fixture, body: row.body, billable: row.billable });
+    }
   });
 
   it('orders the faithful pipeline as contracts/emulator.json says, and refuses an order that is not a permutation', () => {

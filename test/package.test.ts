@@ -1,7 +1,9 @@
 // The suite as an installed package: `npm pack`, install the tarball into an empty project (its
 // dependencies from the npm registry or cache), and run the `bin` commands there with `npx`, in the
 // user's directory, without the repository: `runbase-conformance` runs against the embedded emulator
-// and exits 0 with its reports in the user's ./reports; every command answers --help.
+// and exits 0 with its reports in the user's ./reports; every command answers --help. The project's
+// path has a space in it, and the install holds the package's dependencies only (no devDependencies:
+// no DOM library, no browser driver, no interop tools), as a user's install does.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, cleanEnv } from './helpers.ts';
 
 const run = promisify(execFile);
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let project: string;
 
@@ -31,14 +33,23 @@ async function inProject(cmd: string, args: string[], timeout: number): Promise<
 
 describe('the installed package', () => {
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'runbase-package-'));
+    const dir = mkdtempSync(join(tmpdir(), 'runbase package-'));
     const { stdout } = await run(npm, ['pack', '--silent', '--pack-destination', dir], { cwd: repoRoot, timeout: 120_000 });
     const tarball = join(dir, stdout.trim().split('\n').at(-1)!);
-    project = join(dir, 'project');
+    project = join(dir, 'my project');
     await run('mkdir', [project]);
     writeFileSync(join(project, 'package.json'), '{ "name": "empty-project", "version": "1.0.0", "private": true }\n');
     await run(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 400_000 });
   }, 540_000);
+
+  it('installs without the devDependencies, and adds nothing to the user\'s package.json but itself', () => {
+    const devOnly = Object.keys(pkg.devDependencies).filter((d) => !(d in pkg.dependencies));
+    expect(devOnly.length).toBeGreaterThan(0);
+    for (const d of devOnly) expect({ d, installed: existsSync(join(project, 'node_modules', d, 'package.json')) }).toEqual({ d, installed: false });
+    const user = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(Object.keys(user.dependencies)).toEqual(['runbase-conformance']);
+    expect(user.devDependencies).toBeUndefined();
+  });
 
   it('has the four commands, each with --help', async () => {
     expect(Object.keys(pkg.bin).sort()).toEqual(['runbase-compare', 'runbase-conformance', 'runbase-deviant-emulator', 'runbase-emulator']);

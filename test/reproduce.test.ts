@@ -1,6 +1,7 @@
 // Every printed reproduction reproduces: for each failure of a run against a deviant emulator, the
-// `curl` in the report, run by a real shell and the real curl binary after the one documented step
-// (`set -a; . ./.env; set +a`), gets the recorded status and error code from that same emulator.
+// `curl` in the report, run by a real shell (bash, and POSIX sh: dash on Debian) and the real curl
+// binary after the one step the report prints before it (`set -a; . './.env'; set +a`), gets the
+// recorded status and error code from that same emulator. The run's directory has a space in its name.
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 import { deviationByName } from '../src/selftest/deviations.ts';
-import { curlCommand } from '../src/report/curl.ts';
+import { curlCommand, reproductionNote } from '../src/report/curl.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import type { Failure } from '../src/conformance/result.ts';
 import { cleanEnv, runConformance } from './helpers.ts';
@@ -27,12 +28,22 @@ const codeOf = (body: string): string | undefined => {
   try { return (JSON.parse(body) as { error?: { code?: string } }).error?.code; } catch { return undefined; }
 };
 
-/** Run one printed command as a user would: settings loaded from .env into the shell, then the curl. */
-async function runPrinted(dir: string, command: string): Promise<{ status: number; code: string | undefined; raw: string }> {
+const SHELLS = ['bash', 'sh'] as const;
+
+/** The step the report prints before its curl lines (the settings loaded into the shell). */
+function printedStep(md: string): string {
+  const step = /load the run's settings into the shell, `([^`]+)`/.exec(md)?.[1];
+  expect(step, 'the report says how to load the settings first').toBeDefined();
+  return step!;
+}
+
+/** Run one printed command as a user would, in `shell`: the printed step first, then the curl. */
+async function runPrinted(dir: string, shell: (typeof SHELLS)[number], step: string, command: string): Promise<{ status: number; code: string | undefined; raw: string }> {
   const env = cleanEnv();
   for (const k of Object.keys(env)) if (k.startsWith('RUNBASE_')) delete env[k];
-  // Asynchronous: the emulator answering the curl runs in this process.
-  const { stdout: raw } = await promisify(execFile)('bash', ['-c', `set -euo pipefail; set -a; . ./.env; set +a\n${command}`], { cwd: dir, env, encoding: 'latin1', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
+  // Asynchronous: the emulator answering the curl runs in this process. POSIX sh has no pipefail.
+  const strict = shell === 'bash' ? 'set -euo pipefail' : 'set -eu';
+  const { stdout: raw } = await promisify(execFile)(shell, ['-c', `${strict}; ${step}\n${command}`], { cwd: dir, env, encoding: 'latin1', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
   // The last response in the output (curl -i prints a 100 Continue first for large bodies).
   const responses = raw.split(/\r?\n(?=HTTP\/[\d.]+ \d{3})/);
   const last = responses[responses.length - 1]!;
@@ -46,7 +57,7 @@ async function failuresOf(deviation: string): Promise<{ emulator: RunningEmulato
   const emulator = await startEmulator({ clock: 'virtual', steps: deviationByName(deviation).steps() });
   emulators.push(emulator);
   const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 4 });
-  const dir = mkdtempSync(join(tmpdir(), 'runbase-reproduce-'));
+  const dir = mkdtempSync(join(tmpdir(), 'runbase reproduce-'));
   writeFileSync(join(dir, '.env'), `${Object.entries({ ...env, RUNBASE_CLOCK: 'virtual' }).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
   const run = await runConformance({ RUNBASE_ENV_FILE: join(dir, '.env'), RUNBASE_REPORT_DIR: join(dir, 'reports'), RUNBASE_RUNS: '10' });
   expect(run.code, run.output).toBe(1);
@@ -70,13 +81,16 @@ describe('printed reproductions', () => {
       const { emulator, dir, failures } = await failuresOf(deviation);
       expect(failures.length).toBeGreaterThan(0);
       const md = readFileSync(join(dir, 'reports', 'conformance.md'), 'utf8');
+      const step = printedStep(md);
       const windowMs = contract.limits.rateLimit.windowSeconds * 1000;
       for (const f of failures) {
         const command = curlCommand(f.exchange!);
-        expect(md, 'the report prints this command').toContain(command.split('\n').at(-1)!.slice(0, 200));
-        emulator.state.clock.advance(windowMs); // a fresh rate-limit window: the replay is not a 429 of the run's traffic
-        const got = await runPrinted(dir, command);
-        expect({ rule: f.ruleId, status: got.status, code: got.code }, `${command}\n${got.raw.slice(0, 600)}`).toEqual({ rule: f.ruleId, status: f.exchange!.response.status, code: codeOf(f.exchange!.response.body) });
+        expect(md, 'the report prints this command, whole').toContain(command.split('\n').map((l) => `  ${l}`).join('\n'));
+        for (const shell of SHELLS) {
+          emulator.state.clock.advance(windowMs); // a fresh rate-limit window: the replay is not a 429 of the run's traffic
+          const got = await runPrinted(dir, shell, step, command);
+          expect({ rule: f.ruleId, shell, status: got.status, code: got.code }, `${command}\n${got.raw.slice(0, 600)}`).toEqual({ rule: f.ruleId, shell, status: f.exchange!.response.status, code: codeOf(f.exchange!.response.body) });
+        }
       }
       const requests = failures.map((f) => f.exchange!.request);
       if (shows === 'X-Forwarded-For') expect(requests.some((q) => Object.keys(q.headers).some((h) => h.toLowerCase() === 'x-forwarded-for'))).toBe(true);
@@ -93,4 +107,19 @@ describe('printed reproductions', () => {
     });
   }
 
+  // The settings file as users name it: a bare name in the current directory. POSIX `.` looks a bare
+  // name up on PATH (dash: ". .env: not found"), so the printed step must hold a slash.
+  for (const shell of SHELLS) {
+    it(`the printed step loads a settings file named bare (.env, .env.deviant) in ${shell}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'runbase step-'));
+      for (const file of ['.env', '.env.deviant']) {
+        writeFileSync(join(dir, file), `RUNBASE_URL=http://127.0.0.1:9\nRUNBASE_API_KEY=sk-one,sk-two\n`);
+        const step = printedStep(reproductionNote(file));
+        const env = cleanEnv();
+        for (const k of Object.keys(env)) if (k.startsWith('RUNBASE_')) delete env[k];
+        const { stdout } = await promisify(execFile)(shell, ['-c', `set -eu; ${step}; sh -c 'printf %s "$RUNBASE_API_KEY"'`], { cwd: dir, env });
+        expect({ file, stdout }).toEqual({ file, stdout: 'sk-one,sk-two' });
+      }
+    });
+  }
 });

@@ -108,7 +108,18 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, out: { type: 'string', default: join(repoRoot, 'reports', 'bench.json') } } });
+  const usage = 'usage: npm run bench:emulator -- [--rounds 3] [--seconds 5] [--out reports/bench.json]';
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, out: { type: 'string', default: join(repoRoot, 'reports', 'bench.json') }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(`${usage}\nThe emulator in load mode against prism mock of contracts/openapi.json and a bare node:http server (the floor), interleaved rounds; medians into the emulator section of the --out file.`);
+    return 0;
+  }
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10 || !Number.isInteger(seconds) || seconds < 1 || seconds > 30) {

@@ -1,6 +1,7 @@
 // `npm run compare -- --base-env .env.production --candidate-env .env.emulator`: the same seeded corpus
 // to two targets, every judged aspect compared, fidelity scored. Exit 0 at or above the threshold,
 // 1 below it, 2 on a configuration or target error.
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
@@ -29,8 +30,9 @@ function nameOfEnvFile(file: string): string {
   return name || basename(file);
 }
 
-/** One side's configuration: its file, plus the shared run settings of the environment. */
-function sideConfig(file: string): Config {
+/** One side's configuration: its file (which must be there), plus the shared run settings of the environment. */
+function sideConfig(file: string, option: string): Config {
+  if (!existsSync(file)) throw new ConfigError(`${option} names a file that does not exist`);
   const shared = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') || ['RUNBASE_SEED', 'RUNBASE_ALLOW_BILLABLE', 'RUNBASE_TIMEOUT_MS'].includes(k)));
   return loadConfig(shared, { dotenvPath: file });
 }
@@ -50,8 +52,8 @@ async function main(): Promise<number> {
   let base: Config;
   let candidate: Config;
   try {
-    base = sideConfig(args['base-env']);
-    candidate = sideConfig(args['candidate-env']);
+    base = sideConfig(args['base-env'], '--base-env');
+    candidate = sideConfig(args['candidate-env'], '--candidate-env');
     for (const [name, c] of [['base', base], ['candidate', candidate]] as const) if (c.target.kind !== 'remote') throw new ConfigError(`${name}: RUNBASE_URL is not set in its file`);
   } catch (error) {
     if (error instanceof ConfigError) { console.error(`configuration error: ${error.message}`); return 2; }

@@ -5,7 +5,9 @@ import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import { choices } from '../emulator/choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
 
-const HELP = `Usage: npm run emulator -- [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}] [--clock real|virtual]
+const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
+                        [--clock real|virtual] [--rate-limit off|N/Ms] [--precedence STEP,STEP,…] [--unknown-route-status N]
+(in a clone: npm run emulator -- …)
 
 Starts the Runbase reference emulator (real clock unless --clock virtual: then time moves only
 through the admin API, and the suite run with RUNBASE_CLOCK=virtual advances it), provisions one key per fixture and a pool of

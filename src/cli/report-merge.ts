@@ -38,6 +38,10 @@ export function readShardReport(input: string): ConformanceReport {
 }
 
 export function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`${USAGE}\nMerges the conformance.json of every shard into the four reports of the whole run in DIR; exit 0, 1, 2 as for npm test (2 also for shards that cannot be merged).`);
+    return 0;
+  }
   try {
     const { out, inputs } = parseMergeArgs(argv);
     const report = mergeReports(inputs.map(readShardReport));

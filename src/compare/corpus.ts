@@ -9,9 +9,10 @@ import {
   spoofedForwardingHeaders, validInput,
 } from '../generators/index.ts';
 import { documentedErrorRequests } from '../conformance/documented-errors.ts';
+import type { KeyFixture } from '../conformance/fixtures.ts';
 
-/** Whose key goes in Authorization: a fixture role, none, or a literal header built around a role's key. */
-export type Role = 'pool' | 'disabledKey' | 'expiredKey' | 'lowBalanceKey' | 'spentKey' | 'ipRestrictedKey' | 'quotaExhaustedKey' | 'otherAccountKey';
+/** Whose key goes in Authorization: a pool key or a key fixture (the one fixture map, conformance/fixtures.ts), none, or a literal header built around a role's key. */
+export type Role = 'pool' | KeyFixture;
 export type AuthSpec = { role: Role } | { none: true } | { header: string } | { template: string; role: Role };
 
 export interface CorpusItem {

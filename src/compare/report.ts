@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Exchange } from '../http/types.ts';
 import { recordExchange, redactText, type Secrets } from '../conformance/redact.ts';
 import { describeAnswer } from '../oracles/error-answer.ts';
-import { curlCommand } from '../report/curl.ts';
+import { curlCommand, loadSettingsStep } from '../report/curl.ts';
 import { saveCutBodies } from '../report/write.ts';
 import type { CompareResult, ItemResult } from './compare.ts';
 
@@ -65,7 +65,7 @@ function markdown(result: CompareResult, meta: CompareMeta, shown: Shown[]): str
   ];
   if (result.noise.length) lines.push(`Noise: ${result.noise.length} request(s) answered differently by the base target on two runs; those aspects were not judged: ${result.noise.map((n) => `${n.id} (${n.aspects.join(', ')})`).join('; ')}.`, '');
   lines.push(`## Differences (${shown.length})`, '');
-  if (shown.length) lines.push(`Each \`curl\` sends the request to the base target (${meta.baseName}) with its keys: load its settings into the shell first, \`set -a; . ${meta.baseEnvFile}; set +a\`.`, '');
+  if (shown.length) lines.push(`Each \`curl\` sends the request to the base target (${meta.baseName}) with its keys: load its settings into the shell first, \`${loadSettingsStep(meta.baseEnvFile)}\`, from the directory the comparison ran in.`, '');
   for (const { item: i, curl } of shown) {
     lines.push(`### ${describeItem(i)}`, '', `Family ${i.family}.`, '', `| aspect | ${meta.baseName} | ${meta.candidateName} |`, '|---|---|---|', ...i.differences.map((d) => `| ${d.aspect} | \`${d.base}\` | \`${d.candidate}\` |`), '');
     lines.push('```sh', curl, '```', `${meta.baseName}: \`${describeAnswer(i.base!)}\` · ${meta.candidateName}: \`${describeAnswer(i.candidate!)}\``, '');
@@ -81,7 +81,7 @@ function html(result: CompareResult, meta: CompareMeta, shown: Shown[]): string 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Runbase compare: ${esc(title(meta))} — ${pct(result.fidelity)}</title><style>body{font:15px system-ui,sans-serif;max-width:1200px;margin:auto;padding:1rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:left;font-size:13px}tr.diff{background:#fde4e4}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}pre{background:#f6f6f6;padding:.4rem;white-space:pre-wrap;word-break:break-all;font-size:12px}</style></head>
 <body data-fidelity="${result.fidelity}"><h1>${esc(title(meta))}</h1><p id="score"><strong>Fidelity ${pct(result.fidelity)}</strong> (threshold ${pct(result.threshold)}) · base ${esc(meta.baseName)} <code>${esc(meta.base)}</code> · candidate ${esc(meta.candidateName)} <code>${esc(meta.candidate)}</code></p>
 <table><tr><th>family</th><th>requests</th><th>fidelity</th></tr>${Object.entries(result.byFamily).map(([f, s]) => `<tr><td>${esc(f)}</td><td>${s.items}</td><td>${pct(s.fidelity)}</td></tr>`).join('')}</table>
-<h2>Differences</h2>${shown.length ? `<p>Each curl goes to the base target with its keys: <code>set -a; . ${esc(meta.baseEnvFile)}; set +a</code> first.</p>` : ''}${details.join('') || '<p>None.</p>'}<h2>Fingerprint</h2><table><tr><th>request</th><th>${esc(meta.baseName)}</th><th>${esc(meta.candidateName)}</th><th>differs in</th></tr>${rows.join('')}</table></body></html>\n`;
+<h2>Differences</h2>${shown.length ? `<p>Each curl goes to the base target with its keys: <code>${esc(loadSettingsStep(meta.baseEnvFile))}</code> first, from the directory the comparison ran in.</p>` : ''}${details.join('') || '<p>None.</p>'}<h2>Fingerprint</h2><table><tr><th>request</th><th>${esc(meta.baseName)}</th><th>${esc(meta.candidateName)}</th><th>differs in</th></tr>${rows.join('')}</table></body></html>\n`;
 }
 
 export function writeCompareReport(result: CompareResult, meta: CompareMeta, dir: string, secrets: Secrets, env: NodeJS.ProcessEnv = process.env): string[] {

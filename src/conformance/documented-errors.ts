@@ -1,7 +1,7 @@
 // One request per documented error, as data: the fault it provokes, whose key it carries (a fixture
 // name, resolved by each sender), the endpoint and body. The envelope rules' probes, the compare
-// corpus (and, once switched, src/pact/interactions.ts: its `state` column is the provider state) draw
-// from this one table. No HTTP here.
+// corpus and the Pact interactions (src/pact/interactions.ts: its `state` column is the provider
+// state) draw from this one table. No HTTP here.
 import { contract, errorForFault, type FaultName } from '../contract/index.ts';
 import type { KeyFixture } from './fixtures.ts';
 

@@ -1,7 +1,9 @@
 // The consumer contract as data: one interaction per documented error code, plus a successful
-// create and read. Built from contracts/ (codes, statuses, paths, the default model); each carries the
-// provider state it needs, named for the situation, and the fixture that state maps to elsewhere.
-import { contract, errorByCode } from '../contract/index.ts';
+// create and read. Built from contracts/ (codes, statuses, paths, the default model) and the one
+// documented-error request table; each carries the provider state it needs, named for the situation,
+// and the fixture that state maps to elsewhere.
+import { contract, errorByCode, errorForFault } from '../contract/index.ts';
+import { documentedErrorRequests } from '../conformance/documented-errors.ts';
 
 export interface PactCase {
   /** The rule id this interaction's verification reports under (contracts/rules.json). */
@@ -35,20 +37,20 @@ export function pactCases(): PactCase[] {
     ruleId: pactRuleId(code), state, description: `${request.method} ${request.path.replace(absent, `${runs}/:id`)} → ${errorByCode(code).status} ${code}`,
     fixture, billable, request, response: { status: errorByCode(code).status, code },
   });
+  // One interaction per documented code, in the catalogue's order, each from the one documented-error
+  // request table (conformance/documented-errors.ts): its first row for the code that a provider state
+  // can set up (no literal Authorization header). RATE_LIMITED is not in the table (a request cannot
+  // carry a spent budget): its state spends one.
+  const table = documentedErrorRequests(model).filter((r) => r.header === undefined);
+  const rateLimited = errorForFault('rateLimited').code;
+  const errors = contract.errors.errors.map(({ code }) => {
+    if (code === rateLimited) return error(code, 'an API key that has used up its rate budget', 'apiKeys', { method: get, path: absent });
+    const row = table.find((r) => r.code === code);
+    if (!row) throw new Error(`the documented-error request table has no row for ${code} a provider state can set up`);
+    return error(code, row.state, row.fixture, row.endpoint === 'createRun' ? { method: post, path: runs, body: row.body! } : { method: get, path: absent }, row.billable);
+  });
   return [
-    error('invalid_json', 'an API key with budget to spare', 'apiKeys', { method: post, path: runs, body: '{"model": ' }),
-    error('missing_model', 'an API key with budget to spare', 'apiKeys', { method: post, path: runs, body: JSON.stringify({ input: { prompt: 'a lighthouse at dusk' } }) }),
-    error('missing_input', 'an API key with budget to spare', 'apiKeys', { method: post, path: runs, body: JSON.stringify({ model }) }),
-    error('invalid_input', 'an API key with budget to spare', 'apiKeys', { method: post, path: runs, body: JSON.stringify({ model, input: {} }) }),
-    error('model_not_found', 'an API key with budget to spare', 'apiKeys', { method: post, path: runs, body: JSON.stringify({ model: `${model}-does-not-exist`, input: { prompt: 'a lighthouse at dusk' } }) }),
-    error('missing_api_key', 'a request without an API key', null, { method: get, path: absent }),
-    error('invalid_api_key', 'an API key that has been disabled', 'disabledKey', { method: get, path: absent }),
-    error('insufficient_balance', "an account whose balance is below the run's cost", 'lowBalanceKey', { method: post, path: runs, body: valid }),
-    error('api_key_spend_limit_exceeded', 'an API key whose spend has reached its limit', 'spentKey', { method: post, path: runs, body: valid }, true),
-    error('ip_not_allowed', 'an API key whose IP whitelist excludes the caller', 'ipRestrictedKey', { method: get, path: absent }),
-    error('run_not_found', 'an API key with budget to spare', 'apiKeys', { method: get, path: absent }),
-    error('RATE_LIMITED', 'an API key that has used up its rate budget', 'apiKeys', { method: get, path: absent }),
-    error('USAGE_EXCEEDED', 'an API key whose usage quota is exhausted', 'quotaExhaustedKey', { method: get, path: absent }),
+    ...errors,
     {
       ruleId: 'PACT-CREATE-RUN', state: 'an API key on an account with balance', description: `${post} ${runs} → ${contract.limits.endpoints.createRun.successStatus} a pending run`,
       fixture: 'apiKeys', billable: true, request: { method: post, path: runs, body: valid }, response: { status: contract.limits.endpoints.createRun.successStatus, run: 'created' },

@@ -5,6 +5,25 @@ import { contract } from '../contract/index.ts';
 import type { RecordedExchange } from '../conformance/result.ts';
 import { ENCODED_PLACEHOLDER } from '../conformance/redact.ts';
 
+/**
+ * The one step before any printed curl: the settings file loaded into the shell, so the curl lines'
+ * variables expand. The path always holds a slash (`./.env`), since POSIX `.` (dash, `sh`) looks a
+ * bare name up on PATH, not in the current directory; and it is quoted, so a path with spaces works.
+ */
+export function loadSettingsStep(file: string): string {
+  const path = file.includes('/') ? file : `./${file}`;
+  return `set -a; . ${shellQuote(path)}; set +a`;
+}
+
+/**
+ * What a report says before its curl lines: where they run from and the step first. `settingsFile`
+ * is the file the run read (RUNBASE_ENV_FILE, else `.env`); unknown (a merged report): each shard's.
+ */
+export function reproductionNote(settingsFile: string | undefined): string {
+  const step = settingsFile === undefined ? `${loadSettingsStep('FILE')} with FILE the settings file the shard ran with` : loadSettingsStep(settingsFile);
+  return `Each curl runs from the directory the run ran in, after one step: load the run's settings into the shell, \`${step}\` (or export the variables as the run had them).`;
+}
+
 /** `$NAME`, `$NAME[n]` (the n-th key of a comma-separated list), each optionally `#secret` (without the prefix). */
 const PLACEHOLDER = /\$(RUNBASE_[A-Z0-9_]+)(?:\[(\d+)\])?(#secret)?/g;
 

@@ -4,7 +4,7 @@ import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
-import { curlCommand } from './curl.ts';
+import { curlCommand, reproductionNote } from './curl.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -77,7 +77,8 @@ const SCRIPT = `document.querySelectorAll('button.copy').forEach(function (b) {
   });
 });`;
 
-export function renderHtml(report: ConformanceReport): string {
+/** `settingsFile`: as for renderMarkdown. */
+export function renderHtml(report: ConformanceReport, settingsFile?: string): string {
   const failing = report.rules.filter((r) => r.verdict === 'failed' || r.verdict === 'warned');
   const rest = report.rules.filter((r) => r.verdict !== 'failed' && r.verdict !== 'warned');
   return `<!doctype html>
@@ -89,7 +90,7 @@ export function renderHtml(report: ConformanceReport): string {
 <p class="meta">Target <code>${esc(report.target.apiRoot)}</code>${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract <code>${esc(report.contractVersion)}</code> · seed <code>${report.seed}</code> · ${report.requests} requests · ${esc(report.startedAt)} → ${esc(report.finishedAt)}</p>
 ${report.errors.length ? `<h2>Errors</h2><ul>${report.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}
 ${familyMatrix(report)}${errorMatrix(report)}
-${failing.length ? `<h2>Failures and warnings</h2>${failing.map(ruleSection).join('')}` : ''}
+${failing.length ? `<h2>Failures and warnings</h2>${failing.some((r) => r.failures.some((f) => f.exchange)) ? `<p class="reproduce">${esc(reproductionNote(settingsFile)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>` : ''}${failing.map(ruleSection).join('')}` : ''}
 <h2>All rules</h2>${rest.map(ruleSection).join('')}
 <script>${SCRIPT}</script></body></html>
 `;

@@ -2,7 +2,7 @@
 // observations. Also what is appended to $GITHUB_STEP_SUMMARY.
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
-import { curlCommand } from './curl.ts';
+import { curlCommand, reproductionNote } from './curl.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -48,7 +48,8 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export function renderMarkdown(report: ConformanceReport): string {
+/** `settingsFile`: the settings file the run read, named in the step before the curl lines (see curl.ts). */
+export function renderMarkdown(report: ConformanceReport, settingsFile?: string): string {
   const by = (v: RuleResult['verdict']) => report.rules.filter((r) => r.verdict === v);
   const lines = [
     '# Runbase conformance report',
@@ -60,8 +61,9 @@ export function renderMarkdown(report: ConformanceReport): string {
   ];
   if (report.errors.length) lines.push('## Errors', '', ...report.errors.map((e) => `- ${e}`), '');
   const failed = by('failed');
-  if (failed.length) lines.push('## Failed', '', ...failed.flatMap(failureSection));
   const warned = by('warned');
+  if ([...failed, ...warned].some((r) => r.failures.some((f) => f.exchange))) lines.push(reproductionNote(settingsFile), '');
+  if (failed.length) lines.push('## Failed', '', ...failed.flatMap(failureSection));
   if (warned.length) lines.push('## Warnings', '', ...warned.flatMap(failureSection));
   lines.push('## All rules', '', '| rule | level | verdict | cases | requests | note |', '|---|---|---|---|---|---|');
   for (const r of report.rules) {

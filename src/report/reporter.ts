@@ -8,6 +8,7 @@ import { redactText, type Secrets } from '../conformance/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
 import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
+import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { currentShard, shardLabel } from '../runner/shard.ts';
@@ -151,7 +152,7 @@ export class ConformanceReporter implements Reporter {
       rules: results,
       ...(shard ? { shard } : {}),
     });
-    this.written = writeReport(this.report, config?.reportDir ?? this.env.RUNBASE_REPORT_DIR ?? 'reports', this.env, this.secrets);
+    this.written = writeReport(this.report, config?.reportDir ?? this.env.RUNBASE_REPORT_DIR ?? 'reports', this.env, this.secrets, this.settingsFile());
     this.printSummary(this.report);
   }
 
@@ -167,6 +168,14 @@ export class ConformanceReporter implements Reporter {
     for (const e of report.environmentEvents.slice(0, 10)) lines.push(`  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt ?? '?'})`);
     for (const e of report.errors) lines.push(`error: ${e}`);
     if (this.written) lines.push(`reports: ${this.written.files.join(', ')}`);
+    const reproducible = report.rules.some((r) => (r.verdict === 'failed' || r.verdict === 'warned') && r.failures.some((f) => f.exchange));
+    const md = this.written?.files.find((f) => f.endsWith('.md'));
+    if (reproducible && md) lines.push(`reproduce: each failure's curl is in ${md}; first load the settings into the shell: ${loadSettingsStep(this.settingsFile())}`);
     for (const line of lines) this.say(line);
+  }
+
+  /** The settings file the run read (config.ts: RUNBASE_ENV_FILE, else .env). */
+  private settingsFile(): string {
+    return this.env.RUNBASE_ENV_FILE ?? '.env';
   }
 }

@@ -38,19 +38,23 @@ export function saveCutBodies(exchanges: (RecordedExchange | undefined)[], dir: 
 
 export interface WrittenReport { dir: string; files: string[]; /** whole request bodies the report cut */ bodies: string[] }
 
-/** Every file passes through the redaction of the configured keys, whatever a rule recorded. */
-export function writeReport(report: ConformanceReport, dir: string, env: NodeJS.ProcessEnv = process.env, secrets: Secrets = new Map()): WrittenReport {
+/**
+ * Every file passes through the redaction of the configured keys, whatever a rule recorded.
+ * `settingsFile`: the settings file the run read, for the step before the curl lines (undefined: a
+ * merged report, whose shards each read their own).
+ */
+export function writeReport(report: ConformanceReport, dir: string, env: NodeJS.ProcessEnv = process.env, secrets: Secrets = new Map(), settingsFile?: string): WrittenReport {
   const abs = resolve(dir);
   mkdirSync(abs, { recursive: true });
   // Failures carry a reproduction, so their whole bodies are kept; an observation's is not.
   for (const o of report.rules.flatMap((r) => r.observations)) delete o.exchange?.request.fullBody;
   const bodies = saveCutBodies(report.rules.flatMap((r) => r.failures.map((f) => f.exchange)), dir, secrets);
-  const markdown = renderMarkdown(report);
+  const markdown = renderMarkdown(report, settingsFile);
   const outputs: [string, string][] = [
     ['conformance.json', `${JSON.stringify(report, null, 2)}\n`],
     ['conformance.md', markdown],
     ['junit.xml', renderJunit(report)],
-    ['conformance.html', renderHtml(report)],
+    ['conformance.html', renderHtml(report, settingsFile)],
   ];
   for (const [name, text] of outputs) writeFileSync(join(abs, name), redactText(text, secrets));
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, redactText(markdown, secrets));
