@@ -3,7 +3,8 @@
 // Each is a table entry: a name, how to start it, and the exit `npm test` must give.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../emulator/index.ts';
+import { errorAnswer, startEmulator, provisionFixtures, type RunningEmulator } from '../emulator/index.ts';
+import { errorForFault, type FaultName } from '../contract/index.ts';
 
 export interface HostileTarget {
   /** RUNBASE_* settings that point `npm test` at it. */
@@ -90,8 +91,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle';
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
           if (opts.after === 'throttle') {
-            res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3600' });
-            res.end('{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}');
+            sendDocumentedError(res, 'rateLimited', { 'retry-after': '3600' });
             return;
           }
           void proxy.close(); // stops listening and drops every connection: refused from now on
@@ -133,6 +133,13 @@ const echoKeys: Edit = (req, headers, body) => {
   return { headers: { ...headers, 'x-debug-auth': forms.join(' ') }, body: edited };
 };
 
+/** The emulator's answer for a documented fault (status, envelope and code from the contract), plus `headers`. */
+function sendDocumentedError(res: ServerResponse, fault: FaultName, headers: Record<string, string> = {}): void {
+  const answer = errorAnswer(errorForFault(fault).code);
+  res.writeHead(answer.status, { ...answer.headers, ...headers });
+  res.end(JSON.stringify(answer.body));
+}
+
 export const hostileCases: readonly HostileCase[] = [
   {
     name: 'refused', neverFaithful: true, what: 'nothing listens on the port', exits: [2],
@@ -156,11 +163,11 @@ export const hostileCases: readonly HostileCase[] = [
   },
   {
     name: '429-forever', neverFaithful: true, what: '429 RATE_LIMITED with Retry-After: 3600, to everything', exits: [2],
-    start: sameAnswer((_q, s) => { s.writeHead(429, { 'retry-after': '3600', 'content-type': 'application/json' }); s.end('{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}'); }),
+    start: sameAnswer((_q, s) => sendDocumentedError(s, 'rateLimited', { 'retry-after': '3600' })),
   },
   {
     name: 'auth-dropped', neverFaithful: true, what: '401 missing_api_key to everything, as behind a proxy that drops Authorization', exits: [2],
-    start: sameAnswer((_q, s) => { s.writeHead(401, { 'content-type': 'application/json' }); s.end('{"error":{"message":"Send your API key as Authorization: Bearer sk-...","code":"missing_api_key"}}'); }),
+    start: sameAnswer((_q, s) => sendDocumentedError(s, 'noAuth')),
   },
   {
     name: 'redirect-to-html', neverFaithful: true, what: 'a 302 to a login page (HTML), to everything', exits: [2],
@@ -171,10 +178,7 @@ export const hostileCases: readonly HostileCase[] = [
   },
   {
     name: 'throttles-keys', neverFaithful: true, what: 'the documented 401 without a key, 429 RATE_LIMITED with Retry-After: 3600 to every request with one', exits: [2],
-    start: sameAnswer((q, s) => {
-      s.writeHead(q.headers.authorization ? 429 : 401, { 'content-type': 'application/json', ...(q.headers.authorization ? { 'retry-after': '3600' } : {}) });
-      s.end(q.headers.authorization ? '{"error":{"message":"Rate limit exceeded","code":"RATE_LIMITED"}}' : '{"error":{"message":"Send Authorization: Bearer sk-...","code":"missing_api_key"}}');
-    }),
+    start: sameAnswer((q, s) => (q.headers.authorization ? sendDocumentedError(s, 'rateLimited', { 'retry-after': '3600' }) : sendDocumentedError(s, 'noAuth'))),
   },
   // 250 requests: enough for the rules running concurrently at the start to reach verdicts before the target goes.
   { name: 'dies-after-250', what: 'a faithful API for 250 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 250, after: 'die' }) },
