@@ -53,10 +53,10 @@ function retryAfterSeconds(exchange: Exchange): number | undefined {
 export function notTheApi(exchange: Exchange, url: string): string | undefined {
   const { status, headers } = exchange.response;
   const type = headers['content-type'] ?? 'no content type';
-  const rateLimited = matchingError(exchange, [errorForFault('rateLimited')]) !== undefined || status === 429;
+  const rateLimited = matchingError(exchange, [errorForFault('rateLimited')]) !== undefined || status === errorForFault('rateLimited').status;
   if (rateLimited) {
     const wait = retryAfterSeconds(exchange);
-    return `${url} answered 429 to a request without a key${wait === undefined ? '' : ` (Retry-After ${wait} s)`}: the target throttles every caller; try later`;
+    return `${url} answered ${status} to a request without a key${wait === undefined ? '' : ` (Retry-After ${wait} s)`}: the target throttles every caller; try later`;
   }
   if (status >= 300 && status < 400) return `${url} answered a redirect (${status}) instead of the API: is RUNBASE_URL the API's origin or its root (…/api/v1), with the right scheme?`;
   if (exchange.response.json === undefined) return `${url} answered ${status} with ${type}, not JSON: is RUNBASE_URL the API's origin or its root (…/api/v1)?`;
@@ -97,7 +97,7 @@ export async function preflight(config: Config): Promise<PreflightResult> {
   try {
     let anonymous = await sendOnce(client, url, undefined);
     requests++;
-    const wait = anonymous.response.status === 429 ? retryAfterSeconds(anonymous) : undefined;
+    const wait = anonymous.response.status === errorForFault('rateLimited').status ? retryAfterSeconds(anonymous) : undefined;
     if (wait !== undefined && wait <= PREFLIGHT_MAX_RETRY_AFTER_S) {
       await sleep(wait * 1000 + 250);
       anonymous = await sendOnce(client, url, undefined);
@@ -119,7 +119,7 @@ export async function preflight(config: Config): Promise<PreflightResult> {
       // (RATE_LIMITED only, as the scheduler: a quota key's USAGE_EXCEEDED is the fixture's own state.)
       const throttled = isRateLimited(answer) ? retryAfterSeconds(answer) : undefined;
       if (throttled !== undefined && throttled * 1000 > config.maxRetryAfterMs) {
-        return done(say('target', `${url} answered 429 to ${name}: the target throttles this key for ${throttled} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${config.maxRetryAfterMs / 1000}`));
+        return done(say('target', `${url} answered ${answer.response.status} to ${name}: the target throttles this key for ${throttled} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${config.maxRetryAfterMs / 1000}`));
       }
     }
     const alike = answersAlike(anonymous, keyed);
