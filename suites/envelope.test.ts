@@ -3,9 +3,10 @@
 import { describe } from 'vitest';
 import type { FaultName } from '../src/contract/index.ts';
 import { rule, configuredModel, type RuleRun } from '../src/conformance/rule.ts';
-import { absentRunId, createRun, readRun } from '../src/conformance/requests.ts';
+import { absentRunId, createRun, expectedFor, readRun } from '../src/conformance/requests.ts';
+import { isOneOfErrors } from '../src/oracles/error-answer.ts';
 import type { Auth, LoggedExchange, RequestSpec } from '../src/conformance/session.ts';
-import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
+import { documentedErrorRequests, probeFailure } from '../src/conformance/documented-errors.ts';
 import { keyForFixture } from '../src/conformance/fixtures.ts';
 import { documentedSurface, judgeLog } from '../src/conformance/aggregate.ts';
 import { envelopeChecks, extraEnvelopeFields, hasDocumentedErrorStatus } from '../src/oracles/envelope.ts';
@@ -30,9 +31,15 @@ function probes(r: RuleRun): { fault: FaultName; spec: RequestSpec }[] {
   });
 }
 
-/** A throttled probe is counted as inconclusive; the rule still judges every exchange of the log. */
+/** Each probe is held to the documented error it was sent to provoke (a target answering anything
+ * else fails here, whatever the log holds); a throttled probe is counted as inconclusive. */
 async function sendProbes(r: RuleRun): Promise<void> {
-  for (const { spec } of probes(r)) await r.trySend(spec);
+  for (const { fault, spec } of probes(r)) {
+    const exchange = await r.trySend(spec);
+    if (!exchange) continue;
+    r.countCase();
+    r.judge(exchange, isOneOfErrors(exchange, expectedFor(fault)).map((v) => ({ ...v, message: probeFailure(fault, v.message) })));
+  }
 }
 
 const isErrorAnswer = (entry: LoggedExchange) => hasDocumentedErrorStatus(entry.exchange);

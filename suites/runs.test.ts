@@ -32,6 +32,7 @@ describe('runs', () => {
     if (readRunOracle(own).violations.length > 0 || (own.response.json as { id?: unknown } | undefined)?.id !== runId) {
       return r.skip(`fixture run not readable by account B: reading RUNBASE_OTHER_ACCOUNT_RUN_ID with RUNBASE_OTHER_ACCOUNT_KEY answered ${describeAnswer(own)}`);
     }
+    r.premise(own);
     // Account B's run, read with account A's keys.
     for (const key of r.session.config.keys.pool.slice(0, 2)) {
       const exchange = await r.send(readRun(r.session.config.otherAccountRunId!, { kind: 'key', key }));

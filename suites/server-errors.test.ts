@@ -7,7 +7,7 @@ import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import { createRun, runPath, runsPath, absentRunId } from '../src/conformance/requests.ts';
 import { judgeLog } from '../src/conformance/aggregate.ts';
 import { describeAnswer } from '../src/oracles/error-answer.ts';
-import { no5xx, serverErrorShape } from '../src/oracles/server.ts';
+import { documentedCreateAnswer, no5xx, serverErrorShape } from '../src/oracles/server.ts';
 import { hostileBody, nonBillableModelId } from '../src/generators/index.ts';
 
 /** A body that could be a billable create: a known model and an object input with a string prompt. */
@@ -34,7 +34,9 @@ describe('server errors and robustness', () => {
     const cases = fc.sample(hostileBody(named), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) });
     for (const { body } of cases) {
       if (!billable && couldCreateRun(body)) throw new Error('a hostile body names a real model although billable requests are off');
-      await r.trySend(createRun(body));
+      // Each is held to a documented answer of its own; the log (every rule's exchanges) to no 5xx.
+      const exchange = await r.trySend(createRun(body));
+      if (exchange) r.judge(exchange, documentedCreateAnswer(exchange, billable));
     }
     judgeLog(r, r.session.log, (entry) => no5xx(entry.exchange));
   });

@@ -49,3 +49,8 @@ export function documentedErrorRequests(model: string): DocumentedErrorRequest[]
     row('spendReached', 'spentKey', 'an API key whose spend has reached its limit', 'createRun', { body: valid, billable: true }),
   ];
 }
+
+/** How a probe's failure is worded: the envelope rules hold each probe to the error it was sent to
+ * provoke, so a target that gets one documented error wrong fails those rules through their probe too. */
+export const probeFailure = (fault: FaultName, message: string): string => `probe for ${fault}: ${message}`;
+export const isProbeFailure = (message: string): boolean => message.startsWith('probe for ');

@@ -61,6 +61,10 @@ export interface RuleResult {
   environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
   /** Wall time of the rule's test, including its waits on the scheduler (ms). */
   durationMs?: number;
+  /** Exchanges this rule sent and never judged against what they were sent to provoke (a gate run requires none). */
+  unjudged?: number;
+  /** The first few of them: `METHOD url → status body…` (redacted). */
+  unjudgedExchanges?: string[];
   /** Set when the target could not be talked to; maps to exit code 2. */
   targetError?: string;
 }

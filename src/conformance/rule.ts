@@ -36,8 +36,12 @@ export interface RuleRun {
   inconclusive(reason: string): void;
   /** End the rule as skipped, with the reason (a premise the target's setup does not meet). */
   skip(reason: string): never;
-  /** Record violations found in `exchange`; returns true when there were none. */
-  judge(exchange: Exchange | undefined, violations: Violation[]): boolean;
+  /** Record violations found in `exchange`; returns true when there were none. The exchange (and
+   * `covers`, the others the verdict was drawn from, as a burst) count as judged; with no exchange,
+   * the verdict is on everything the rule sent so far (a sequence, a Pact interaction). */
+  judge(exchange: Exchange | undefined, violations: Violation[], opts?: { covers?: readonly Exchange[] }): boolean;
+  /** An exchange that checked a premise the rule needs (a fixture that must exist), which held: judged. */
+  premise(exchange: Exchange): void;
   /** Record what the target did (observe rules, and context for the others). */
   observe(label: string, value: unknown, exchange?: Exchange): void;
   note(text: string): void;
@@ -54,6 +58,19 @@ export function ruleSeed(seed: number, ruleId: string): number {
   let h = seed | 0;
   for (const ch of ruleId) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return h | 0;
+}
+
+/** Mark what the rule's verdict covered: an exchange it judged (or observed, for an observe rule). */
+function markJudged(session: Session, exchanges: readonly (Exchange | undefined)[], fate: 'judged' | 'observed' = 'judged'): void {
+  for (const exchange of exchanges) {
+    const entry = exchange && session.entryOf(exchange);
+    if (entry && entry.fate === 'pending') entry.fate = fate;
+  }
+}
+
+/** The rule's exchanges still pending: all of them are settled by `fate`. */
+function settleRule(session: Session, ruleId: string, fate: 'judged' | 'observed' | 'abandoned'): void {
+  for (const entry of session.log) if (entry.ruleId === ruleId && entry.fate === 'pending') entry.fate = fate;
 }
 
 function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): RuleRun {
@@ -90,13 +107,19 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       const note = `inconclusive: ${reason}`;
       if (!result.notes.includes(note) && result.notes.length < 50) result.notes.push(note);
     },
-    judge(exchange, violations) {
+    judge(exchange, violations, opts = {}) {
+      if (exchange) markJudged(session, [exchange, ...(opts.covers ?? [])]);
+      else settleRule(session, rule.id, 'judged');
       for (const v of violations) addFailure({ ruleId: rule.id, ...v, ...(exchange ? { exchange: recordExchange(exchange, session.secrets) } : {}) });
       return violations.length === 0;
+    },
+    premise(exchange) {
+      markJudged(session, [exchange]);
     },
     observe(label, value, exchange) {
       const observation: Observation = { label, value: JSON.parse(redactJson(value ?? null)) };
       if (exchange) observation.exchange = recordExchange(exchange, session.secrets, { wholeBody: false });
+      if (rule.level === 'observe') markJudged(session, [exchange], 'observed');
       result.observations.push(observation);
     },
     note(text) {
@@ -144,6 +167,8 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
             }
             throw error;
           }
+          // The case's verdict covers every exchange it sent.
+          markJudged(session, current);
           if (!failing) cases++;
           if (violations.length === 0) return true;
           failing = { value, violations, ...(current.length ? { exchange: current[current.length - 1]! } : {}) };
@@ -201,6 +226,15 @@ export function formatFailures(result: RuleResult): string {
   return lines.join('\n');
 }
 
+/** How many of its exchanges the rule left unjudged, and which (at most a few, redacted). */
+function noteUnjudged(session: Session, result: RuleResult): void {
+  const pending = session.log.filter((e) => e.ruleId === result.id && e.fate === 'pending');
+  if (pending.length === 0) return;
+  result.unjudged = pending.length;
+  result.unjudgedExchanges = pending.slice(0, MAX_FAILURES_KEPT).map(({ exchange: { request, response } }) =>
+    redactText(`${request.method} ${request.url} → ${response.status} ${response.bodyText.slice(0, 80)}`, session.secrets));
+}
+
 const shard = currentShard();
 
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
@@ -231,6 +265,8 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       // Counted as at work, so a virtual clock moves only when every running rule waits on it.
       await activity.during(entry.id, () => body(run));
     } catch (error) {
+      // A rule that ends early leaves what it sent unjudged on purpose; the reason is in its verdict.
+      if (error instanceof RuleSkipped || error instanceof TargetError || error instanceof BudgetExhausted) settleRule(session, entry.id, 'abandoned');
       if (error instanceof RuleSkipped) return skip(error.message);
       if (error instanceof TargetError) {
         // The rule that met the failure carries it (exit 2); the reason is the target, not the contract.
@@ -243,10 +279,13 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       else if (error instanceof Inconclusive) run.inconclusive(`${error.message} (the rule stopped there)`);
       else throw error;
     }
-    // Nothing judged and something inconclusive: a skip with the reason, never a pass.
+    // An observe rule records what it sent: the docs leave open what the answer should be.
+    if (entry.level === 'observe') settleRule(session, entry.id, 'observed');
+    noteUnjudged(session, result);
+    // Nothing judged: a skip with the reason, never a pass.
     const judgedSomething = result.cases > 0 || result.failures.length > 0 || (entry.level === 'observe' && result.observations.length > 0);
-    if (result.inconclusive && !judgedSomething) {
-      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? 'inconclusive');
+    if (!judgedSomething) {
+      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? `judged no case${result.notes.length ? ` (${result.notes[0]})` : ''}`);
     }
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
     if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));

@@ -50,12 +50,30 @@ export interface RequestSpec {
   undocumentedSurface?: boolean;
 }
 
+/**
+ * What became of an exchange: `pending` until the rule that sent it judges it against what it was
+ * sent to provoke. A run whose rules ended with exchanges still pending judged less than it sent.
+ */
+export type ExchangeFate =
+  | 'pending'
+  /** Judged by the rule that sent it. */
+  | 'judged'
+  /** Recorded by an observe rule (what the docs leave open: nothing to judge it against). */
+  | 'observed'
+  /** A 429 the scheduler waited out and sent again (an environment event). */
+  | 'retried'
+  /** Still throttled after the backoff: counted as an inconclusive case. */
+  | 'inconclusive'
+  /** Its rule ended before judging it: skipped (a premise unmet, with the reason) or the target gone. */
+  | 'abandoned';
+
 export interface LoggedExchange {
   exchange: Exchange;
   ruleId: string;
   /** The token sent in Authorization, if any (for the secret-echo rule). */
   sentToken?: string;
   undocumentedSurface: boolean;
+  fate: ExchangeFate;
 }
 
 export interface Session {
@@ -67,6 +85,8 @@ export interface Session {
   secrets: Secrets;
   log: LoggedExchange[];
   send(spec: RequestSpec, ruleId: string): Promise<Exchange>;
+  /** The log entry of an exchange this session sent. */
+  entryOf(exchange: Exchange): LoggedExchange | undefined;
   requestCount(): number;
   /** Why the target cannot be talked to any more (set by the first TargetError), if it cannot. */
   unusable(): string | undefined;
@@ -122,7 +142,23 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
     return last !== undefined && admissionExpected(last, history, scheduler.limit);
   }
 
+  const entries = new WeakMap<Exchange, LoggedExchange>();
+
   async function send(spec: RequestSpec, ruleId: string): Promise<Exchange> {
+    // Every exchange this call sends is logged as it comes back; all but the one handed to the rule
+    // were 429s the scheduler retried.
+    const sent: LoggedExchange[] = [];
+    const logExchange = (exchange: Exchange) => {
+      const sentToken = bearerToken(exchange.request.headers.authorization);
+      const entry: LoggedExchange = { exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, fate: 'pending', ...(sentToken ? { sentToken } : {}) };
+      log.push(entry);
+      entries.set(exchange, entry);
+      sent.push(entry);
+    };
+    const handedOver = (exchange: Exchange): Exchange => {
+      for (const entry of sent) if (entry.exchange !== exchange) entry.fate = 'retried';
+      return exchange;
+    };
     if (brokenTarget) throw new TargetError(`target unusable since an earlier request: ${brokenTarget.message}`);
     const paceKey = spec.auth.kind === 'key' ? spec.auth.key : spec.auth.kind === 'header' ? paceKeyOfHeader(spec.auth.value) : undefined;
     const build = (key: string | undefined): HttpRequest => {
@@ -141,15 +177,13 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       if (requests >= config.maxRequests) throw new BudgetExhausted(`the run's request budget (RUNBASE_MAX_REQUESTS=${config.maxRequests}) is spent`);
       requests++;
       try {
-        return await client.send(build(key));
+        const exchange = await client.send(build(key));
+        logExchange(exchange);
+        return exchange;
       } catch (error) {
         if (error instanceof TargetError) brokenTarget = error;
         throw error;
       }
-    };
-    const logExchange = (exchange: Exchange) => {
-      const sentToken = bearerToken(exchange.request.headers.authorization);
-      log.push({ exchange, ruleId, undocumentedSurface: spec.undocumentedSurface ?? false, ...(sentToken ? { sentToken } : {}) });
     };
     let exchange: Exchange;
     if (spec.raw) {
@@ -164,26 +198,25 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
         // explain is judged at once: waiting out the whole backoff on every case would prove nothing new.
         const first = refusesUnderLimit ? await scheduler.send(choice, attempt, ruleId, { retries: 0 }) : undefined;
         const settled = first && !(isRateLimited(first) && !refusalUnexplained(usedKey));
-        if (first && !settled) logExchange(first);
         exchange = settled ? first : await scheduler.send(paceKey ? { key: paceKey } : { pool: true }, attempt, ruleId);
       } catch (error) {
         if (error instanceof Throttled) brokenTarget = error;
         throw error;
       }
-      logExchange(exchange);
+      handedOver(exchange);
       // A refusal of a key the run provably kept under the documented limit is a wrong answer: the
       // rule that sent it judges it like any other (an expired key answered 429 fails AUTH-EXPIRED).
       if (isRateLimited(exchange) && refusalUnexplained(usedKey)) refusesUnderLimit = true;
       else if (isRateLimited(exchange)) {
+        entries.get(exchange)!.fate = 'inconclusive';
         throw new Inconclusive(`the target still answered ${describeAnswer(exchange)} after the documented backoff on ${usedKey ? labelOf(usedKey) : 'a pool key'}, ${usedKey === ANONYMOUS ? 'a request without a known key (no documented budget to judge it by)' : 'which this run may have pushed to its limit'}`);
       }
       return exchange;
     }
-    logExchange(exchange);
-    return exchange;
+    return handedOver(exchange);
   }
 
-  return { config, embedded, apiRoot, clock, scheduler, secrets, log, send, requestCount: () => requests, unusable: () => brokenTarget?.message };
+  return { config, embedded, apiRoot, clock, scheduler, secrets, log, send, entryOf: (exchange) => entries.get(exchange), requestCount: () => requests, unusable: () => brokenTarget?.message };
 }
 
 let current: Promise<Session> | undefined;

@@ -1,6 +1,8 @@
 import type { Exchange } from '../http/types.ts';
+import { codesForStatus, contract } from '../contract/index.ts';
 import { envelopeShape } from './envelope.ts';
-import { violation, type Check } from './types.ts';
+import { describeAnswer, readErrorBody } from './error-answer.ts';
+import { isRecord, violation, type Check, type Violation } from './types.ts';
 
 /** SRV-NO-5XX: never a 5xx. */
 export const no5xx: Check = (exchange) =>
@@ -13,3 +15,18 @@ export const serverErrorShape: Check = (exchange) => {
   const as400: Exchange = { ...exchange, response: { ...exchange.response, status: 400 } };
   return envelopeShape(as400).map((v) => ({ ...v, check: 'serverErrorShape', message: `500 without the envelope: ${v.message}` }));
 };
+
+/**
+ * SRV-NO-5XX's own hostile creates: the answer is one the endpoint documents — an error with a code
+ * documented for its status, or (where the body may name a real model) a created run. A 5xx is
+ * no5xx's to report.
+ */
+export function documentedCreateAnswer(exchange: Exchange, mayCreate: boolean): Violation[] {
+  const { status, json } = exchange.response;
+  if (status >= 500) return [];
+  const error = readErrorBody(exchange);
+  if (error && codesForStatus(status).includes(error.code)) return [];
+  const created = mayCreate && status === contract.limits.endpoints.createRun.successStatus && isRecord(json) && typeof json.id === 'string';
+  if (created) return [];
+  return violation('documentedCreateAnswer', 'a hostile create got an answer the API does not document', `a documented error${mayCreate ? ' or a created run' : ''}`, describeAnswer(exchange));
+}

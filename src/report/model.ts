@@ -18,6 +18,8 @@ export interface ConformanceReport {
   startedAt: string;
   finishedAt: string;
   requests: number;
+  /** Exchanges no rule judged against what they were sent to provoke (sum of the rules' `unjudged`); a gate run requires 0. */
+  unjudged: number;
   exitCode: number;
   outcome: 'conforms' | 'broken' | 'error';
   settings: { runs: number; strict: boolean; requireAll: boolean; allowBillable: boolean };
@@ -44,9 +46,10 @@ export function orderRules(results: RuleResult[], shard?: Shard): RuleResult[] {
   return [...ordered, ...extra];
 }
 
-export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules'> & { rules: RuleResult[] }): ConformanceReport {
+export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules' | 'unjudged'> & { rules: RuleResult[] }): ConformanceReport {
   const rules = orderRules(input.rules, input.shard);
+  const unjudged = rules.reduce((n, r) => n + (r.unjudged ?? 0), 0);
   const summary = Object.fromEntries(VERDICTS.map((v) => [v, rules.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
   const outcome = input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
-  return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, summary, outcome, rules };
+  return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, unjudged, summary, outcome, rules };
 }

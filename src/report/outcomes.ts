@@ -24,5 +24,7 @@ export function exitCodeFor(outcomes: readonly RuleOutcome[], runErrors: readonl
   // turned failure by RUNBASE_REQUIRE_ALL is the target's (it lacks what the rule needs).
   const suiteBroke = failed.some((o) => !o.result || (o.result.verdict === 'skipped' && !o.errors.some((e) => e.includes('RUNBASE_REQUIRE_ALL'))));
   if (suiteBroke) return EXIT.error;
-  return failed.length > 0 ? EXIT.broken : EXIT.conforms;
+  // An exchange no rule judged is a verdict the run cannot give: never "conforms".
+  const unjudged = outcomes.some((o) => (o.result?.unjudged ?? 0) > 0);
+  return failed.length > 0 || unjudged ? EXIT.broken : EXIT.conforms;
 }

@@ -161,6 +161,10 @@ export class ConformanceReporter implements Reporter {
     for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
+    if (report.unjudged > 0) {
+      lines.push(`${report.unjudged} exchange(s) judged by no rule (a gate run requires 0):`);
+      for (const r of report.rules.filter((r) => r.unjudged)) for (const e of r.unjudgedExchanges ?? []) lines.push(`  ? ${r.id}  ${e}`);
+    }
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
     const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
     lines.push(`time: ${formatDuration(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}${longest.length ? `; slowest rules: ${longest.join(', ')}` : ''}`);
