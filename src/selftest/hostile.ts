@@ -78,7 +78,7 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
  * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
  * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
  */
-function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle'; edit?: Edit }): () => Promise<HostileTarget> {
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' | 'empty-200'; edit?: Edit; counts?: ProxyCounts }): () => Promise<HostileTarget> {
   return async () => {
     const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
     let seen = 0;
@@ -88,8 +88,15 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle';
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         seen++;
+        if (opts.counts) opts.counts.seen = seen;
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
+          if (opts.after === 'empty-200') {
+            if (opts.counts) opts.counts.cheated++;
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end('{}');
+            return;
+          }
           if (opts.after === 'throttle') {
             sendDocumentedError(res, 'rateLimited', { 'retry-after': '3600' });
             return;
@@ -105,6 +112,17 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle';
     const env = provisionFixtures(emulator.state, { url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     return { env: { ...env, RUNBASE_URL: url, RUNBASE_CLOCK: 'virtual' }, close: async () => { await proxy.close(); await emulator.close(); } };
   };
+}
+
+/** What a proxy in front of the emulator saw: requests, and how many it answered falsely. */
+export interface ProxyCounts { seen: number; cheated: number }
+
+/**
+ * A cheater: the faithful emulator for `n` requests, then `200 {}` to everything. Whatever `n`, the
+ * run must not conform: every request after it is judged by the rule that sent it.
+ */
+export function cheaterAfter(n: number, counts: ProxyCounts): () => Promise<HostileTarget> {
+  return emulatorBehind({ n, after: 'empty-200', counts });
 }
 
 /** Every form a careless or hostile server might echo a credential in. */
@@ -184,6 +202,7 @@ export const hostileCases: readonly HostileCase[] = [
   { name: 'dies-after-250', what: 'a faithful API for 250 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 250, after: 'die' }) },
   { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
   { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
+  { name: 'empty-200-after-400', what: 'a faithful API for 400 requests, then 200 {} to everything', exits: [1], start: emulatorBehind({ n: 400, after: 'empty-200' }) },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
   { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
