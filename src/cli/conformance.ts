@@ -2,6 +2,7 @@
 // target error. Configuration (and the report directory) is validated and a remote target is
 // probed (src/cli/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
@@ -15,6 +16,9 @@ import { secretsOf } from '../conformance/session.ts';
 import { runnerArgs } from '../runner/args.ts';
 import { ShardError } from '../runner/shard.ts';
 import { ConcurrencyError } from '../runner/concurrency.ts';
+import { clearReports } from '../report/write.ts';
+import { killDescendants, onInterrupt, signalExitCode } from './interrupt.ts';
+import { LockedError, lockReportDir, type HeldLock } from './run-lock.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -88,6 +92,38 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(`configuration error: ${unwritable.message}`);
     return EXIT.error;
   }
+  // One run per report directory; its lock names this run, and an earlier run's reports go at once,
+  // so none of them can pass for this run's, whatever becomes of it.
+  const runId = randomUUID();
+  let lock: HeldLock;
+  try {
+    lock = lockReportDir(config.reportDir, runId);
+  } catch (error) {
+    if (!(error instanceof LockedError)) throw error;
+    console.error(`configuration error: ${error.message}`);
+    return EXIT.error;
+  }
+  clearReports(config.reportDir);
+  const reporter = new ConformanceReporter({ runId, config });
+  const stopListening = onInterrupt((signal) => {
+    // Nothing more is sent: the vitest worker and Pact's verifier end now, the embedded emulator with us.
+    killDescendants();
+    const code = signalExitCode(signal);
+    reporter.interrupt(signal, code);
+    lock.release();
+    console.log(`exit ${code}: interrupted by ${signal}`);
+    process.exit(code);
+  });
+  try {
+    return await run(config, argv, reporter);
+  } finally {
+    stopListening();
+    lock.release();
+  }
+}
+
+/** The run proper, once its report directory is its own: preflight, the rules, the broker. */
+async function run(config: Config, argv: string[], reporter: ConformanceReporter): Promise<number> {
   const checked = await preflight(config);
   if (checked.problem) {
     console.error(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`);
@@ -98,7 +134,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   // only, so the broker settings are kept for the publish step and hidden from the run.
   const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
   for (const k of Object.keys(brokerEnv)) delete process.env[k];
-  const reporter = new ConformanceReporter();
   try {
     const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     await vitest.close();

@@ -38,9 +38,10 @@ export function renderJunit(report: ConformanceReport): string {
   const skipped = report.rules.filter((r) => r.verdict === 'skipped').length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="runbase-conformance" tests="${report.rules.length}" failures="${failures}" errors="${report.outcome === 'error' ? 1 : 0}" skipped="${skipped}">`,
+    `<testsuites name="runbase-conformance" tests="${report.rules.length}" failures="${failures}" errors="${report.outcome === 'error' || report.outcome === 'interrupted' ? 1 : 0}" skipped="${skipped}">`,
     `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${report.rules.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.startedAt}" time="${seconds(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}">`,
     ...report.rules.map(testCase),
+    ...(report.interrupted ? [`    <system-err>${xml(`interrupted by ${report.interrupted.signal}: no verdict on the target; the rules above ran before then`)}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -9,7 +9,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function summaryLine(report: ConformanceReport): string {
   const s = report.summary;
-  const head = report.outcome === 'conforms' ? '✅ conforms' : report.outcome === 'broken' ? '❌ contract broken' : '⛔ configuration or target error';
+  const head = report.interrupted ? `⛔ interrupted (${report.interrupted.signal}), no verdict on the target; judged before then` : report.outcome === 'conforms' ? '✅ conforms' : report.outcome === 'broken' ? '❌ contract broken' : '⛔ configuration or target error';
   return `${head}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed (exit ${report.exitCode})`;
 }
 

@@ -12,6 +12,10 @@ export interface EnvironmentEvent { kind: string; key: string; attempt?: number;
 
 export interface ConformanceReport {
   schemaVersion: number;
+  /** This run's id (also in the report directory's lock file while it runs). */
+  runId?: string;
+  /** Set when a signal ended the run: the rules are those judged before it. */
+  interrupted?: { signal: string };
   target: ReportTarget;
   contractVersion: string;
   seed: number;
@@ -21,7 +25,7 @@ export interface ConformanceReport {
   /** Exchanges no rule judged against what they were sent to provoke (sum of the rules' `unjudged`); a gate run requires 0. */
   unjudged: number;
   exitCode: number;
-  outcome: 'conforms' | 'broken' | 'error';
+  outcome: 'conforms' | 'broken' | 'error' | 'interrupted';
   settings: { runs: number; strict: boolean; requireAll: boolean; allowBillable: boolean };
   summary: Record<Verdict, number>;
   environmentEvents: EnvironmentEvent[];
@@ -36,20 +40,20 @@ export interface ConformanceReport {
 const VERDICTS: Verdict[] = ['passed', 'failed', 'warned', 'skipped', 'observed'];
 
 /** Rules in catalogue order; a catalogue rule with no result (filtered out, crashed) shows as skipped. */
-export function orderRules(results: RuleResult[], shard?: Shard): RuleResult[] {
+export function orderRules(results: RuleResult[], shard?: Shard, notRun = 'not run in this invocation'): RuleResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
   const ordered = contract.rules.rules.filter((entry) => inShard(entry.id, shard)).map((entry) => byId.get(entry.id) ?? {
     id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
-    verdict: 'skipped' as const, skipReason: 'not run in this invocation', cases: 0, requests: 0, failures: [], observations: [], notes: [],
+    verdict: 'skipped' as const, skipReason: notRun, cases: 0, requests: 0, failures: [], observations: [], notes: [],
   });
   const extra = results.filter((r) => !contract.rules.rules.some((e) => e.id === r.id));
   return [...ordered, ...extra];
 }
 
 export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules' | 'unjudged'> & { rules: RuleResult[] }): ConformanceReport {
-  const rules = orderRules(input.rules, input.shard);
+  const rules = orderRules(input.rules, input.shard, input.interrupted ? `not run: the run was interrupted (${input.interrupted.signal})` : undefined);
   const unjudged = rules.reduce((n, r) => n + (r.unjudged ?? 0), 0);
   const summary = Object.fromEntries(VERDICTS.map((v) => [v, rules.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
-  const outcome = input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
+  const outcome = input.interrupted ? 'interrupted' : input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
   return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, unjudged, summary, outcome, rules };
 }

@@ -25,6 +25,10 @@ export interface ReporterOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
+  /** This run's id (written in every report). */
+  runId?: string;
+  /** The configuration the CLI loaded: what the reports name when the run ends before any rule did. */
+  config?: Config;
 }
 
 export class ConformanceReporter implements Reporter {
@@ -44,9 +48,16 @@ export class ConformanceReporter implements Reporter {
   private liveShown = false;
   private total = 0;
   private done = 0;
+  /** Rules finished so far, in order: what an interrupted run's reports hold. */
+  private readonly finished: RuleOutcome[] = [];
+  private readonly runId?: string;
+  private readonly loadedConfig?: Config;
+  private ended = false;
 
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
+    if (opts.runId) this.runId = opts.runId;
+    if (opts.config) { this.loadedConfig = opts.config; this.secrets = secretsOf(opts.config); }
     this.env = opts.env ?? process.env;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
     this.progress = opts.progress ?? progressMode(this.env, !opts.write && process.stdout.isTTY === true);
@@ -115,8 +126,11 @@ export class ConformanceReporter implements Reporter {
   }
 
   onTestCaseResult(testCase: TestCase): void {
+    if (this.ended) return;
     this.learnTarget(testCase);
-    const { result } = outcomeOf(testCase);
+    const outcome = outcomeOf(testCase);
+    this.finished.push(outcome);
+    const { result } = outcome;
     this.done++;
     if (!result) return;
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
@@ -128,19 +142,38 @@ export class ConformanceReporter implements Reporter {
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+    if (this.ended) return;
     this.stopProgress();
-    const shard = currentShard(this.env);
     const outcomes: RuleOutcome[] = testModules.flatMap((m) => [...m.children.allTests()].map(outcomeOf));
     for (const m of testModules) { const first = [...m.children.allTests()][0]; if (first) this.learnTarget(first); }
     const runErrors = [
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
-    this.exitCode = exitCodeFor(outcomes, runErrors);
-    const config = this.config;
+    this.finish(outcomes, runErrors, exitCodeFor(outcomes, runErrors));
+  }
+
+  /**
+   * A signal ended the run: the reports hold the rules judged before it, say it was interrupted, and
+   * never "conforms". Synchronous, so it completes inside the signal handler before the exit.
+   */
+  interrupt(signal: string, exitCode: number): void {
+    if (this.ended) return;
+    this.stopProgress();
+    this.say(`interrupted by ${signal}: ${this.finished.length} rule(s) finished; no verdict on the target`);
+    this.finish([...this.finished], [`interrupted by ${signal} after ${this.finished.length} rule(s) finished; the others did not run`], exitCode, { signal });
+  }
+
+  private finish(outcomes: RuleOutcome[], runErrors: string[], exitCode: number, interrupted?: { signal: string }): void {
+    this.ended = true;
+    const shard = currentShard(this.env);
+    this.exitCode = exitCode;
+    const config = this.config ?? this.loadedConfig;
     const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
     this.report = buildReport({
-      target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : 'unresolved', embedded: this.embedded },
+      ...(this.runId ? { runId: this.runId } : {}),
+      ...(interrupted ? { interrupted } : {}),
+      target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : this.loadedConfig ? 'embedded emulator' : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
       startedAt: this.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),

@@ -1,6 +1,6 @@
 // Write every format of one report, and the job summary when CI offers one.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConformanceReport } from './model.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -34,6 +34,14 @@ export function saveCutBodies(exchanges: (RecordedExchange | undefined)[], dir: 
     files.add(join(resolve(dir), BODIES_DIR, name));
   }
   return [...files];
+}
+
+/** The files a run writes into its report directory. */
+export const REPORT_FILES = ['conformance.json', 'conformance.md', 'junit.xml', 'conformance.html'] as const;
+
+/** At a run's start: an earlier run's reports never stand beside (or for) this one's. */
+export function clearReports(dir: string): void {
+  for (const name of [...REPORT_FILES, BODIES_DIR]) rmSync(join(resolve(dir), name), { recursive: true, force: true });
 }
 
 export interface WrittenReport { dir: string; files: string[]; /** whole request bodies the report cut */ bodies: string[] }

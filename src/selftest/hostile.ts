@@ -88,7 +88,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         seen++;
-        if (opts.counts) opts.counts.seen = seen;
+        if (opts.counts) { opts.counts.seen = seen; opts.counts.onRequest?.(seen); }
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
           if (opts.after === 'empty-200') {
@@ -115,7 +115,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
 }
 
 /** What a proxy in front of the emulator saw: requests, and how many it answered falsely. */
-export interface ProxyCounts { seen: number; cheated: number }
+export interface ProxyCounts { seen: number; cheated: number; /** Called on each request, with the count so far. */ onRequest?: (seen: number) => void }
 
 /**
  * A cheater: the faithful emulator for `n` requests, then `200 {}` to everything. Whatever `n`, the
@@ -123,6 +123,11 @@ export interface ProxyCounts { seen: number; cheated: number }
  */
 export function cheaterAfter(n: number, counts: ProxyCounts): () => Promise<HostileTarget> {
   return emulatorBehind({ n, after: 'empty-200', counts });
+}
+
+/** The faithful emulator behind a proxy that counts every request it forwards. */
+export function countedEmulator(counts: ProxyCounts): () => Promise<HostileTarget> {
+  return emulatorBehind({ counts });
 }
 
 /** Every form a careless or hostile server might echo a credential in. */
