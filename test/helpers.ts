@@ -1,5 +1,8 @@
 // Running `npm test` (the conformance CLI) as a child process, as a user or CI would.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -15,7 +18,9 @@ export interface CliRun { code: number | null; stdout: string; stderr: string; o
 /** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed). */
 export function runConformance(env: Record<string, string>, timeoutMs = 240_000, args: string[] = []): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    // A report directory of its own unless given: one run per directory (test files run side by side).
+    const reports = { RUNBASE_REPORT_DIR: join(mkdtempSync(join(tmpdir(), 'runbase-cli-')), 'reports'), ...env };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv(reports), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
