@@ -17,6 +17,7 @@ import { runnerArgs } from '../runner/args.ts';
 import { ShardError } from '../runner/shard.ts';
 import { ConcurrencyError } from '../runner/concurrency.ts';
 import { clearReports } from '../report/write.ts';
+import { consoleSafe } from '../report/escape.ts';
 import { killDescendants, onInterrupt, signalExitCode } from './interrupt.ts';
 import { LockedError, lockReportDir, type HeldLock } from './run-lock.ts';
 
@@ -42,11 +43,11 @@ async function publishToBroker(config: Config): Promise<number> {
     }
     // A real mismatch: the target broke a consumer's pact, and the broker has the failure.
     console.error(`Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
-    for (const m of outcome.mismatches.slice(0, 5)) console.error(`  ✗ ${m}`);
+    for (const m of outcome.mismatches.slice(0, 5)) console.error(consoleSafe(`  ✗ ${m}`));
     return EXIT.broken;
   } catch (error) {
     // The broker unreachable, refusing, failing, or the verifier unable to run: nothing to blame on the target.
-    console.error(`Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`);
+    console.error(consoleSafe(`Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`));
     return EXIT.error;
   }
 }
@@ -126,7 +127,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 async function run(config: Config, argv: string[], reporter: ConformanceReporter): Promise<number> {
   const checked = await preflight(config);
   if (checked.problem) {
-    console.error(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`);
+    console.error(consoleSafe(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`));
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
@@ -138,7 +139,7 @@ async function run(config: Config, argv: string[], reporter: ConformanceReporter
     const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     await vitest.close();
   } catch (error) {
-    console.error(`error: the run could not start: ${(error as Error).message}`);
+    console.error(consoleSafe(`error: the run could not start: ${(error as Error).message}`));
     return EXIT.error;
   }
   let code = reporter.exitCode;

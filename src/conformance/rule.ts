@@ -12,6 +12,7 @@ import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 import { currentShard, inShard } from '../runner/shard.ts';
 import { activity } from '../http/clock.ts';
+import { oneLine } from '../report/escape.ts';
 
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
@@ -209,18 +210,19 @@ function verdictOf(rule: RuleEntry, result: RuleResult): Verdict {
 }
 
 export function formatFailures(result: RuleResult): string {
+  // Each value on one line, its control characters visible: target bytes make no line of their own.
   const lines = [`${result.id} ${result.verdict === 'warned' ? 'warned' : 'failed'}: ${result.title}`];
   for (const f of result.failures) {
-    lines.push(`  ✗ ${f.check}: ${f.message}`, `    expected: ${f.expected}`, `    actual:   ${f.actual}`);
+    lines.push(`  ✗ ${f.check}: ${oneLine(f.message)}`, `    expected: ${oneLine(f.expected)}`, `    actual:   ${oneLine(f.actual)}`);
     if (f.seenIn) lines.push(`    seen in:  ${f.seenIn}`);
-    if (f.counterexample) lines.push(`    minimal case: ${f.counterexample.slice(0, 400)}${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}`);
+    if (f.counterexample) lines.push(`    minimal case: ${oneLine(f.counterexample.slice(0, 400))}${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}`);
     if (f.exchange) {
       const { request: q, response: s } = f.exchange;
       // Every header the suite generated (X-Forwarded-For, Content-Type, …), not Authorization alone.
-      lines.push(`    request:  ${q.method} ${q.url}${q.headers.authorization === undefined ? ' (no Authorization)' : ''}`);
-      for (const [name, value] of Object.entries(q.headers)) lines.push(`              ${name}: ${value}`);
-      if (q.body !== undefined) lines.push(`              body${q.bodyEncoding === 'base64' ? ' (base64)' : ''} (${q.bodyBytes ?? q.body.length} bytes${q.bodyFile ? `, whole in ${q.bodyFile}` : ''}): ${q.body.slice(0, 300)}`);
-      lines.push(`    response: ${s.status} ${s.body.slice(0, 300)}`);
+      lines.push(`    request:  ${q.method} ${oneLine(q.url)}${q.headers.authorization === undefined ? ' (no Authorization)' : ''}`);
+      for (const [name, value] of Object.entries(q.headers)) lines.push(`              ${name}: ${oneLine(value)}`);
+      if (q.body !== undefined) lines.push(`              body${q.bodyEncoding === 'base64' ? ' (base64)' : ''} (${q.bodyBytes ?? q.body.length} bytes${q.bodyFile ? `, whole in ${q.bodyFile}` : ''}): ${oneLine(q.body.slice(0, 300))}`);
+      lines.push(`    response: ${s.status} ${oneLine(s.body.slice(0, 300))}`);
     }
   }
   return lines.join('\n');
@@ -232,7 +234,7 @@ function noteUnjudged(session: Session, result: RuleResult): void {
   if (pending.length === 0) return;
   result.unjudged = pending.length;
   result.unjudgedExchanges = pending.slice(0, MAX_FAILURES_KEPT).map(({ exchange: { request, response } }) =>
-    redactText(`${request.method} ${request.url} → ${response.status} ${response.bodyText.slice(0, 80)}`, session.secrets));
+    redactText(`${request.method} ${request.url} → ${response.status} ${oneLine(response.bodyText.slice(0, 80))}`, session.secrets));
 }
 
 const shard = currentShard();

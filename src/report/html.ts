@@ -4,9 +4,10 @@ import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
+import { htmlText } from './escape.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = htmlText;
 
 const LABEL: Record<Verdict, string> = { passed: 'pass', failed: 'fail', warned: 'warn', skipped: 'skip', observed: 'observed' };
 

@@ -3,9 +3,11 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
+import { mdCode, mdFence, mdText } from './escape.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A table cell: plain text, escaped (a `|` would open a column, a backtick a code span). */
+const cell = (s: string) => mdText(s);
 
 export function summaryLine(report: ConformanceReport): string {
   const s = report.summary;
@@ -15,17 +17,19 @@ export function summaryLine(report: ConformanceReport): string {
 
 function failureSection(rule: RuleResult): string[] {
   const out = [`### ${ICON[rule.verdict]} ${rule.id} — ${rule.title}`, '', `Level **${rule.level}** · oracle: ${rule.oracle} · [docs](${rule.doc})`, ''];
-  if (rule.targetError) out.push(`Target error: ${rule.targetError}`, '');
+  if (rule.targetError) out.push(`Target error: ${mdText(rule.targetError)}`, '');
+  // Whatever the target answered is data: in code spans and fences longer than any backtick run in
+  // it, or escaped text, so it makes no heading, link, image or HTML in the job summary.
   for (const f of rule.failures) {
-    out.push(`- **${f.check}**: ${f.message}`, `  - expected: \`${f.expected}\``, `  - actual: \`${f.actual}\``);
+    out.push(`- **${f.check}**: ${mdText(f.message)}`, `  - expected: ${mdCode(f.expected)}`, `  - actual: ${mdCode(f.actual)}`);
     if (f.seenIn) out.push(`  - seen in: ${f.seenIn}`);
-    if (f.counterexample) out.push(`  - minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: \`${f.counterexample.slice(0, 500)}\``);
+    if (f.counterexample) out.push(`  - minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: ${mdCode(f.counterexample.slice(0, 500))}`);
     if (f.exchange) {
-      out.push('', '  ```sh', ...curlCommand(f.exchange).split('\n').map((l) => `  ${l}`), '  ```');
-      out.push(`  Response: \`${f.exchange.response.status}\` \`${f.exchange.response.body.slice(0, 300)}\``);
+      out.push('', ...mdFence(curlCommand(f.exchange), 'sh', '  '));
+      out.push(`  Response: ${mdCode(String(f.exchange.response.status))} ${mdCode(f.exchange.response.body.slice(0, 300))}`);
     }
   }
-  if (rule.notes.length) out.push('', ...rule.notes.map((n) => `> ${n}`));
+  if (rule.notes.length) out.push('', ...rule.notes.map((n) => `> ${mdText(n)}`));
   return [...out, ''];
 }
 
@@ -56,10 +60,15 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
     '',
     `**${summaryLine(report)}**`,
     '',
-    `Target \`${report.target.apiRoot}\`${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract \`${report.contractVersion}\` · seed \`${report.seed}\` · ${report.requests} requests · ${report.startedAt} → ${report.finishedAt}`,
+    `Target ${mdCode(report.target.apiRoot)}${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract \`${report.contractVersion}\` · seed \`${report.seed}\` · ${report.requests} requests · ${report.startedAt} → ${report.finishedAt}`,
     '',
   ];
-  if (report.errors.length) lines.push('## Errors', '', ...report.errors.map((e) => `- ${e}`), '');
+  if (report.errors.length) lines.push('## Errors', '', ...report.errors.map((e) => `- ${mdText(e)}`), '');
+  if (report.unjudged > 0) {
+    lines.push('## Exchanges no rule judged', '', `${report.unjudged} exchange(s) were judged by no rule against what they were sent to provoke (a gate run requires 0):`, '');
+    for (const r of report.rules.filter((r) => r.unjudged)) for (const e of r.unjudgedExchanges ?? []) lines.push(`- ${r.id}: ${mdCode(e)}`);
+    lines.push('');
+  }
   const failed = by('failed');
   const warned = by('warned');
   if ([...failed, ...warned].some((r) => r.failures.some((f) => f.exchange))) lines.push(reproductionNote(settingsFile), '');
@@ -76,11 +85,11 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
     lines.push('', '## Observations (undocumented behaviour, never judged)', '');
     for (const r of observed) {
       lines.push(`- **${r.id}** — ${r.title}`);
-      for (const o of r.observations.slice(0, 20)) lines.push(`  - ${cell(o.label)}: \`${cell(JSON.stringify(o.value))}\``);
+      for (const o of r.observations.slice(0, 20)) lines.push(`  - ${cell(o.label)}: ${mdCode(JSON.stringify(o.value) ?? 'null')}`);
     }
   }
   if (report.environmentEvents.length) {
-    lines.push('', '## Environment events', '', ...report.environmentEvents.slice(0, 50).map((e) => `- ${e.kind} on ${e.key}${e.rule ? ` during ${e.rule}` : ''}${e.waitedMs !== undefined ? ` (waited ${e.waitedMs} ms)` : ''}`));
+    lines.push('', '## Environment events', '', ...report.environmentEvents.slice(0, 50).map((e) => `- ${mdText(e.kind)} on ${mdText(e.key)}${e.rule ? ` during ${e.rule}` : ''}${e.waitedMs !== undefined ? ` (waited ${e.waitedMs} ms)` : ''}`));
   }
   return `${lines.join('\n')}\n`;
 }

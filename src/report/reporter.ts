@@ -10,6 +10,7 @@ import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
 import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
+import { consoleSafe } from './escape.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { currentShard, shardLabel } from '../runner/shard.ts';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,8 @@ export class ConformanceReporter implements Reporter {
 
   private say(line: string): void {
     this.clearLive();
-    this.out(redactText(line, this.secrets));
+    // Lines carry what the target answered: never raw to the terminal or the CI log.
+    this.out(consoleSafe(redactText(line, this.secrets)));
   }
 
   onInit(_vitest: Vitest): void {
@@ -86,7 +88,7 @@ export class ConformanceReporter implements Reporter {
   }
 
   private progressText(): string {
-    return redactText(progressLine({ done: this.done, total: this.total, elapsedMs: Date.now() - this.startedAt.getTime(), snapshot: readSnapshot(this.progressFile) }), this.secrets);
+    return consoleSafe(redactText(progressLine({ done: this.done, total: this.total, elapsedMs: Date.now() - this.startedAt.getTime(), snapshot: readSnapshot(this.progressFile) }), this.secrets)).replace(/\n/g, ' ');
   }
 
   private tick(): void {
