@@ -13,8 +13,8 @@ const visible = (c: string): string => {
 };
 
 /** One value inside a line: every control character, line breaks included, made visible. */
-export function oneLine(text: string): string {
-  return text.replace(/[\n\t]/g, (c) => (c === '\n' ? '\\n' : '\\t')).replace(CONTROL, visible);
+export function oneLine(text: string | undefined): string {
+  return (text ?? '').replace(/[\n\t]/g, (c) => (c === '\n' ? '\\n' : '\\t')).replace(CONTROL, visible);
 }
 
 /**
@@ -29,7 +29,7 @@ export function consoleSafe(text: string): string {
 const longestBacktickRun = (text: string): number => Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
 
 /** Markdown inline code for any text: a fence longer than its longest backtick run, on one line. */
-export function mdCode(text: string): string {
+export function mdCode(text: string | undefined): string {
   const flat = oneLine(text);
   const fence = '`'.repeat(longestBacktickRun(flat) + 1);
   // A code span that starts or ends with a backtick (or a space) needs a space inside its fence.
@@ -49,14 +49,15 @@ export function mdFence(text: string, info = '', indent = ''): string[] {
  * every ASCII punctuation character backslash-escaped (CommonMark renders `\x` as x), so it makes
  * no heading, link, image, emphasis, HTML or table column.
  */
-export function mdText(text: string): string {
+export function mdText(text: string | undefined): string {
   return oneLine(text).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
 
-/** XML 1.0 text or attribute value: markup escaped; characters XML forbids made visible. */
+/** XML 1.0 text or attribute value: markup escaped; characters XML forbids (and other controls) made visible. */
 export function xmlText(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    // Forbidden by XML 1.0, or (a bare CR, DEL, C1) allowed but acting on whoever prints the file.
+    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 

@@ -156,6 +156,41 @@ const echoKeys: Edit = (req, headers, body) => {
   return { headers: { ...headers, 'x-debug-auth': forms.join(' ') }, body: edited };
 };
 
+/**
+ * Bytes a target can plant to fool whoever reads the output: terminal escapes (clear screen, colour,
+ * window title), a lone CR that rewrites the line, GitHub workflow commands on a line of their own,
+ * NUL and other characters XML forbids, Markdown that breaks out of a code span into a heading, an
+ * image, a link and a table, and HTML.
+ */
+export const PLANTED_BYTES: readonly string[] = [
+  '\x1b[2J\x1b[1;31mFORGED-ESC\x1b[0m', '\x1b]0;FORGED-TITLE\x07', 'shown\rFORGED-CR',
+  '\n::stop-commands::forgedtoken\n::error title=FORGED-CMD::forged\n', '\u0000\u0001\u0008\u000b\u000c\ufffe',
+  '``` ` ``\n\n# FORGED-HEADING\n\n![FORGED-IMG](http://127.0.0.1:9/x.png) [FORGED-LINK](http://127.0.0.1:9/)\n\n| FORGED | CELL |\n|---|---|\n',
+  ']]><script>alert("FORGED-SCRIPT")</script><img src=x onerror=alert(1)><!--',
+];
+const PLANTED = PLANTED_BYTES.join(' ');
+/** The same in a header value, which HTTP keeps free of control characters. */
+export const PLANTED_HEADER = '`` ::warning::FORGED-HEADER <script>alert(1)</script> ![FORGED-HIMG](http://127.0.0.1:9/h.png)';
+
+/**
+ * Every error answer gets the planted bytes: in turn as its code (valid JSON, so the code read from
+ * it holds them raw) and raw inside its message (control characters make it invalid JSON, so the
+ * body is shown as text); every answer gets them in a header.
+ */
+function plantsBytes(): Edit {
+  let n = 0;
+  return (_req, headers, body) => {
+    const planted = { ...headers, 'x-planted': PLANTED_HEADER };
+    let json: { error?: { code?: unknown } } | undefined;
+    try { json = JSON.parse(body.toString('utf8')) as typeof json; } catch { json = undefined; }
+    if (!json?.error) return { headers: planted, body };
+    const edited = n++ % 2 === 0
+      ? JSON.stringify({ error: { ...json.error, code: PLANTED } })
+      : `{"error":{"message":"${PLANTED}","code":${JSON.stringify(json.error.code)}}}`;
+    return { headers: planted, body: Buffer.from(edited, 'utf8') };
+  };
+}
+
 /** The emulator's answer for a documented fault (status, envelope and code from the contract), plus `headers`. */
 function sendDocumentedError(res: ServerResponse, fault: FaultName, headers: Record<string, string> = {}): void {
   const answer = errorAnswer(errorForFault(fault).code);
@@ -208,6 +243,7 @@ export const hostileCases: readonly HostileCase[] = [
   { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
   { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
   { name: 'empty-200-after-400', what: 'a faithful API for 400 requests, then 200 {} to everything', exits: [1], start: emulatorBehind({ n: 400, after: 'empty-200' }) },
+  { name: 'plants-bytes', what: 'a faithful API whose error answers carry terminal escapes, a lone CR, workflow commands, NUL, Markdown and HTML in codes, messages and a header', exits: [1], start: () => emulatorBehind({ edit: plantsBytes() })() },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
   { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
