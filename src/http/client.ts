@@ -1,6 +1,8 @@
 // The HTTP client: undici, a timeout for the whole exchange, a cap on the body read, no redirects.
 // Every failure to talk to the target becomes a TargetError with a one-line reason.
-import { Agent } from 'undici';
+// Network policy (docs/network.md): HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured as undici's
+// EnvHttpProxyAgent reads them (curl's meaning; lower case first); a failure to reach a proxy names it.
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from './types.ts';
 
 export interface Client {
@@ -12,10 +14,56 @@ export interface ClientOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   clock?: () => number;
+  /** The environment whose proxy variables apply; none (the embedded emulator, in-process) connects directly. */
+  proxyEnv?: NodeJS.ProcessEnv;
 }
 
-function describeFailure(error: unknown, req: HttpRequest, timeoutMs: number): string {
+export interface ProxySetting { variable: string; value: string }
+
+const envOf = (env: NodeJS.ProcessEnv, name: string): { variable: string; value: string } | undefined => {
+  for (const variable of [name.toLowerCase(), name]) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return undefined;
+};
+
+/** Whether NO_PROXY exempts `url` (curl's rules: `*`, a host, a domain and its subdomains, an optional port). */
+function exempt(url: URL, noProxy: string): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return noProxy.split(/[,\s]+/).filter(Boolean).some((entry) => {
+    if (entry === '*') return true;
+    const [name, entryPort] = entry.toLowerCase().replace(/^\*?\./, '.').split(/:(?=\d+$)/) as [string, string | undefined];
+    if (entryPort && entryPort !== port) return false;
+    const bare = name.replace(/^\./, '');
+    return host === bare || host.endsWith(`.${bare}`);
+  });
+}
+
+/** The proxy a request to `url` goes through under `env`, if any. */
+export function proxyFor(url: string, env: NodeJS.ProcessEnv): ProxySetting | undefined {
+  const parsed = new URL(url);
+  const proxy = envOf(env, parsed.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY');
+  if (!proxy) return undefined;
+  const noProxy = envOf(env, 'NO_PROXY');
+  return noProxy && exempt(parsed, noProxy.value) ? undefined : proxy;
+}
+
+/** A proxy named without its credentials. */
+function proxyName(proxy: ProxySetting): string {
+  try {
+    const u = new URL(proxy.value);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(a value that is not a URL)';
+  }
+}
+
+function describeFailure(error: unknown, req: HttpRequest, timeoutMs: number, proxy?: ProxySetting): string {
   const where = (() => { try { return new URL(req.url).host; } catch { return req.url; } })();
+  // Through a proxy, a refused or unresolvable connection is the proxy's: say which (a setting to fix, exit 2).
+  if (proxy) return `could not reach ${where} through the proxy ${proxyName(proxy)} (${proxy.variable}): ${describeFailure(error, req, timeoutMs).replace(/ (by|from|to|resolve) \S+/, '')}`;
   const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code;
   switch (code) {
@@ -50,9 +98,18 @@ export function asWritten(url: string): { origin: string; path: string } {
   return { origin: parsed.origin, path: /^\/[\x21-\x22\x24-\x7e]*$/.test(raw) ? raw : parsed.pathname + parsed.search };
 }
 
+/** The variables as read here (lower case first), handed to undici so both agree. */
+function proxyOverrides(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+  const [http, https, no] = [envOf(env, 'HTTP_PROXY'), envOf(env, 'HTTPS_PROXY'), envOf(env, 'NO_PROXY')];
+  return { ...(http ? { httpProxy: http.value } : {}), ...(https ? { httpsProxy: https.value } : {}), ...(no ? { noProxy: no.value } : {}) };
+}
+
 export function createClient(opts: ClientOptions): Client {
   const now = opts.clock ?? Date.now;
-  const agent = new Agent({ headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 });
+  const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 };
+  const env = opts.proxyEnv;
+  const proxied = env !== undefined && (envOf(env, 'HTTP_PROXY') !== undefined || envOf(env, 'HTTPS_PROXY') !== undefined);
+  const agent: Dispatcher = proxied ? new EnvHttpProxyAgent({ ...timeouts, ...proxyOverrides(env) }) : new Agent(timeouts);
 
   async function send(req: HttpRequest): Promise<Exchange> {
     const startedAt = now();
@@ -89,7 +146,7 @@ export function createClient(opts: ClientOptions): Client {
       }
       response = { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, truncated, ...(json === undefined ? {} : { json }) };
     } catch (error) {
-      throw new TargetError(describeFailure(error, req, opts.timeoutMs), req, { cause: error });
+      throw new TargetError(describeFailure(error, req, opts.timeoutMs, proxied ? proxyFor(req.url, env) : undefined), req, { cause: error });
     }
     return { request: req, response, startedAt, durationMs: performance.now() - t0 };
   }

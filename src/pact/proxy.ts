@@ -116,6 +116,9 @@ export async function startPactProxy(): Promise<PactProxy> {
       // One level per fact: the Content-Type is ENV-CONTENT-TYPE's (warn). Pact judges a body that
       // parses as JSON as JSON, whatever the label; any other body goes with the target's own label.
       if (exchange.response.json !== undefined) headers['content-type'] = 'application/json';
+      // Pact's verifier would follow a redirect by itself, to any origin, outside the pacing, the
+      // request count and every check: no Location leaves this proxy (its status still says redirect).
+      delete headers.location;
       answer(res, exchange.response.status, headers, job.redact(exchange.response.bodyText));
     } catch (error) {
       failure = error;

@@ -28,6 +28,13 @@ export interface VerifierHost {
 const childScript = fileURLToPath(new URL('./verifier-process.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The verifier talks to the suite's own proxy on loopback only, which sends on through the suite's
+ * client (and so through HTTP_PROXY where set): one network policy, and no proxy between the two.
+ */
+const directOnly = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
+
 export function startVerifierHost(): VerifierHost {
   let child: ChildProcessWithoutNullStreams | undefined;
   let output = '';
@@ -55,7 +62,7 @@ export function startVerifierHost(): VerifierHost {
   function ensureChild(): ChildProcessWithoutNullStreams {
     if (child) return child;
     const c = spawn(process.execPath, ['--import', 'tsx', childScript], {
-      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1', [MARK_ENV]: mark },
+      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...directOnly(process.env), PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1', [MARK_ENV]: mark },
     });
     const ended = (why: string) => {
       pending?.resolve({ ok: false, error: `the Pact verifier process ${why}`, output });

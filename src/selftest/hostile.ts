@@ -78,7 +78,7 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
  * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
  * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
  */
-function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' | 'empty-200'; edit?: Edit; counts?: ProxyCounts }): () => Promise<HostileTarget> {
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' | 'empty-200' | { redirectTo: string }; edit?: Edit; counts?: ProxyCounts }): () => Promise<HostileTarget> {
   return async () => {
     const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
     let seen = 0;
@@ -91,6 +91,11 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
         if (opts.counts) { opts.counts.seen = seen; opts.counts.onRequest?.(seen); }
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
+          if (typeof opts.after === 'object') {
+            res.writeHead(307, { location: opts.after.redirectTo + (req.url ?? '/'), 'content-type': 'application/json' });
+            res.end('{}');
+            return;
+          }
           if (opts.after === 'empty-200') {
             if (opts.counts) opts.counts.cheated++;
             res.writeHead(200, { 'content-type': 'application/json' });
@@ -123,6 +128,11 @@ export interface ProxyCounts { seen: number; cheated: number; /** Called on each
  */
 export function cheaterAfter(n: number, counts: ProxyCounts): () => Promise<HostileTarget> {
   return emulatorBehind({ n, after: 'empty-200', counts });
+}
+
+/** The faithful emulator for `n` requests, then a 307 to the same path at `origin` for everything. */
+export function redirectsAfter(n: number, origin: string): () => Promise<HostileTarget> {
+  return emulatorBehind({ n, after: { redirectTo: origin } });
 }
 
 /** The faithful emulator behind a proxy that counts every request it forwards. */
