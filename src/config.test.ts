@@ -38,6 +38,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ RUNBASE_URL: 'https://x.test' }, none)).toThrowError(/RUNBASE_API_KEY is required/);
   });
 
+  it("refuses a key that is the prefix alone (it would be redacted out of the documented messages: a false failure)", () => {
+    expect(() => loadConfig({ RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: 'sk-' }, none)).toThrowError(/RUNBASE_API_KEY has nothing after 'sk-'/);
+    expect(() => loadConfig({ RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: 'sk-a1', RUNBASE_DISABLED_KEY: 'sk-' }, none)).toThrowError(/RUNBASE_DISABLED_KEY has nothing after/);
+  });
+
   it('reads .env, and the real environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbase-config-'));
     const file = join(dir, '.env');

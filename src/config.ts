@@ -81,6 +81,8 @@ function key(env: Env, name: string): string | undefined {
   if (value === undefined) return undefined;
   const prefix = contract.limits.keys.prefix;
   if (!value.startsWith(prefix) || /\s/.test(value)) throw new ConfigError(`${name} must be a key starting with '${prefix}' (value not shown)`);
+  // The prefix alone is no key: as a secret it would be redacted out of every documented message.
+  if (value.length === prefix.length) throw new ConfigError(`${name} has nothing after '${prefix}': not a key`);
   return value;
 }
 

@@ -44,11 +44,12 @@ async function sendProbes(r: RuleRun): Promise<void> {
 
 const isErrorAnswer = (entry: LoggedExchange) => hasDocumentedErrorStatus(entry.exchange);
 
-function envelopeRule(id: keyof typeof envelopeChecks) {
+/** `applies`: the answers the rule judges (error answers, unless said otherwise). */
+function envelopeRule(id: keyof typeof envelopeChecks, applies: (entry: LoggedExchange) => boolean = isErrorAnswer) {
   rule(id, async (r) => {
     await sendProbes(r);
     const check = envelopeChecks[id]!;
-    judgeLog(r, documentedSurface(r.session.log), (entry) => check(entry.exchange), isErrorAnswer);
+    judgeLog(r, documentedSurface(r.session.log), (entry) => check(entry.exchange), applies);
   });
 }
 
@@ -57,6 +58,7 @@ describe('error envelope', () => {
   envelopeRule('ENV-CODE-STATUS');
   envelopeRule('ENV-CONTENT-TYPE');
   envelopeRule('ENV-MESSAGE');
+  envelopeRule('ENV-DUPLICATE-KEYS', () => true);
 
   rule('ENV-EXTRA-FIELDS', async (r) => {
     await sendProbes(r);

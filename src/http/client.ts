@@ -2,6 +2,7 @@
 // Every failure to talk to the target becomes a TargetError with a one-line reason.
 // Network policy (docs/network.md): HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured as undici's
 // EnvHttpProxyAgent reads them (curl's meaning; lower case first); a failure to reach a proxy names it.
+import { isUtf8 } from 'node:buffer';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from './types.ts';
 
@@ -139,12 +140,15 @@ export function createClient(opts: ClientOptions): Client {
         chunks.push(buf);
         size += buf.length;
       }
-      const bodyText = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const bodyText = bytes.toString('utf8');
+      // The text is decoded leniently (U+FFFD); that the bytes were not UTF-8 is kept for the oracles.
+      const invalidUtf8 = !truncated && !isUtf8(bytes);
       let json: unknown;
       if (!truncated && bodyText.trim() !== '') {
         try { json = JSON.parse(bodyText); } catch { json = undefined; }
       }
-      response = { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, truncated, ...(json === undefined ? {} : { json }) };
+      response = { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, truncated, ...(json === undefined ? {} : { json }), ...(invalidUtf8 ? { invalidUtf8 } : {}) };
     } catch (error) {
       throw new TargetError(describeFailure(error, req, opts.timeoutMs, proxied ? proxyFor(req.url, env) : undefined), req, { cause: error });
     }

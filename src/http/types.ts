@@ -19,6 +19,8 @@ export interface HttpResponse {
   truncated: boolean;
   /** The body parsed as JSON, when it parsed. */
   json?: unknown;
+  /** Set when the body's bytes are not valid UTF-8 (`bodyText` shows U+FFFD where they were). */
+  invalidUtf8?: boolean;
 }
 
 export interface Exchange {

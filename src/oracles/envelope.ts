@@ -3,6 +3,7 @@
 import type { Exchange } from '../http/types.ts';
 import { codesForStatus, documentedErrorStatuses } from '../contract/index.ts';
 import { readErrorBody } from './error-answer.ts';
+import { noDuplicateKeys } from './json-bytes.ts';
 import { violation, type Check, type Violation, isRecord } from './types.ts';
 
 
@@ -16,7 +17,10 @@ export const envelopeShape: Check = (exchange) => {
   if (body === undefined) return violation('envelopeShape', 'error body is not JSON', '{"error":{"message":string,"code":string}}', snippet(exchange.response.bodyText));
   if (!isRecord(body) || !isRecord(body.error)) return violation('envelopeShape', 'no "error" object in the body', '{"error":{"message":string,"code":string}}', snippet(exchange.response.bodyText));
   const wrong = (['message', 'code'] as const).filter((f) => typeof (body.error as Record<string, unknown>)[f] !== 'string');
-  return wrong.length === 0 ? [] : violation('envelopeShape', `error.${wrong.join(' and error.')} not a string`, '{"error":{"message":string,"code":string}}', snippet(exchange.response.bodyText));
+  if (wrong.length > 0) return violation('envelopeShape', `error.${wrong.join(' and error.')} not a string`, '{"error":{"message":string,"code":string}}', snippet(exchange.response.bodyText));
+  // JSON is UTF-8 (RFC 8259): a body with other bytes holds fields a client cannot read as sent.
+  const garbled = (['message', 'code'] as const).filter((f) => ((body.error as Record<string, string>)[f] ?? '').includes('\uFFFD'));
+  return exchange.response.invalidUtf8 ? violation('envelopeShape', `the error body is not valid UTF-8${garbled.length ? ` (in error.${garbled.join(' and error.')})` : ''}`, 'UTF-8 text', snippet(exchange.response.bodyText)) : [];
 };
 
 /** ENV-CODE-STATUS: the code is one documented for the status, exact case. */
@@ -64,6 +68,7 @@ function snippet(text: string): string {
 
 /** The envelope checks by rule id: what runs on every exchange. */
 export const envelopeChecks: Record<string, Check> = {
+  'ENV-DUPLICATE-KEYS': noDuplicateKeys,
   'ENV-SHAPE': envelopeShape,
   'ENV-CODE-STATUS': codeMatchesStatus,
   'ENV-CONTENT-TYPE': jsonContentType,

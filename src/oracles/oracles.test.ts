@@ -5,6 +5,7 @@ import { isOneOfErrors, isNotError, hasDocumentedMessage, matchingError, describ
 import { envelopeShape, codeMatchesStatus, jsonContentType, readableMessage, extraEnvelopeFields } from './envelope.ts';
 import { no5xx, serverErrorShape } from './server.ts';
 import { noSecretEcho } from './secrets.ts';
+import { duplicateKeys, noDuplicateKeys } from './json-bytes.ts';
 import { createdRun, readRun, statusNeverBackwards, succeededRun } from './runs.ts';
 import { admissionExpected, insideOneWindow, possiblyInWindow, provablyAdmittedInWindow, refusalExpected, type TimedSend } from './rate-window.ts';
 
@@ -160,5 +161,28 @@ describe('rate-window judgements from send and receive times', () => {
     expect(burst.some((s) => refusalExpected(s, burst, limit))).toBe(false);
     expect(insideOneWindow(burst, limit)).toBe(true);
     expect(insideOneWindow([sent(0, 600), sent(0, 1000)], limit)).toBe(false);
+  });
+});
+
+describe('answers judged as bytes', () => {
+  const answer = (status: number, bodyText: string, extra: Partial<Exchange['response']> = {}): Exchange => ({
+    request: { method: 'GET', url: 'http://127.0.0.1/api/v1/runs/x', headers: {} },
+    response: { status, headers: { 'content-type': 'application/json' }, bodyText, truncated: false, json: JSON.parse(bodyText), ...extra },
+    startedAt: 0, durationMs: 1,
+  });
+
+  it('ENV-DUPLICATE-KEYS: names each repeated key by its path; JSON.parse alone would keep the last value', () => {
+    expect(duplicateKeys('{"error":{"code":"wrong","message":"m","code":"run_not_found"}}')).toEqual(['error.code']);
+    expect(duplicateKeys('{"a":[{"b":1,"b":2}],"a":3}')).toEqual(['a[0].b', 'a']);
+    expect(duplicateKeys('{"a":"\\"b\\":1","b":2}')).toEqual([]);
+    expect(duplicateKeys('{"a":')).toBeUndefined();
+    const [v] = noDuplicateKeys(answer(404, '{"error":{"code":"x","message":"m","code":"run_not_found"}}'));
+    expect(v?.message).toContain('error.code');
+  });
+
+  it('ENV-SHAPE: an envelope whose bytes are not UTF-8 fails, naming the field', () => {
+    const [v] = envelopeShape(answer(404, '{"error":{"message":"bad \uFFFD","code":"run_not_found"}}', { invalidUtf8: true }));
+    expect(v?.message).toBe('the error body is not valid UTF-8 (in error.message)');
+    expect(envelopeShape(answer(404, '{"error":{"message":"fine \uFFFD","code":"run_not_found"}}'))).toEqual([]);
   });
 });

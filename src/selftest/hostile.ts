@@ -201,6 +201,14 @@ function plantsBytes(): Edit {
   };
 }
 
+/** An error answer's message ends in 0xC3 0x28: a lead byte without its continuation, not UTF-8. */
+const invalidUtf8Message: Edit = (_q, headers, body) => {
+  const text = body.toString('utf8');
+  const at = text.indexOf('","code":');
+  if (!text.startsWith('{"error":') || at < 0) return { headers, body };
+  return { headers, body: Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(text.slice(at))]) };
+};
+
 /** The emulator's answer for a documented fault (status, envelope and code from the contract), plus `headers`. */
 function sendDocumentedError(res: ServerResponse, fault: FaultName, headers: Record<string, string> = {}): void {
   const answer = errorAnswer(errorForFault(fault).code);
@@ -254,6 +262,14 @@ export const hostileCases: readonly HostileCase[] = [
   { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
   { name: 'empty-200-after-400', what: 'a faithful API for 400 requests, then 200 {} to everything', exits: [1], start: emulatorBehind({ n: 400, after: 'empty-200' }) },
   { name: 'plants-bytes', what: 'a faithful API whose error answers carry terminal escapes, a lone CR, workflow commands, NUL, Markdown and HTML in codes, messages and a header', exits: [1], start: () => emulatorBehind({ edit: plantsBytes() })() },
+  {
+    name: 'duplicate-keys', what: 'a faithful API whose error answers repeat "code", a wrong value first (JSON.parse keeps the right one, the last)', exits: [0],
+    start: emulatorBehind({ edit: (_q, headers, body) => ({ headers, body: Buffer.from(body.toString('utf8').replace(/^\{"error":\{/, '{"error":{"code":"wrong_code",')) }) }),
+  },
+  {
+    name: 'invalid-utf8-message', what: 'a faithful API whose error messages end in bytes that are not UTF-8', exits: [1],
+    start: emulatorBehind({ edit: invalidUtf8Message }),
+  },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
   { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
