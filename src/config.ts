@@ -33,6 +33,8 @@ export interface Config {
   /** The longest Retry-After the scheduler waits out; a longer one ends the run with exit 2. */
   maxRetryAfterMs: number;
   maxRequests: number;
+  /** Sent with every request (RUNBASE_USER_AGENT; default runbase-conformance/<version>). */
+  userAgent: string;
   reportDir: string;
   /** virtual: the target is an emulator whose admin API moves its clock; waiting advances it. */
   clock: 'real' | 'virtual';
@@ -48,6 +50,16 @@ export const DEFAULTS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/** This package's version, for the User-Agent a run sends. */
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function userAgent(env: Env): string {
+  const value = text(env, 'RUNBASE_USER_AGENT');
+  if (value === undefined) return `runbase-conformance/${VERSION}`;
+  if (!/^[\x20-\x7e]+$/.test(value)) throw new ConfigError('RUNBASE_USER_AGENT must be printable ASCII (a header value; value not shown)');
+  return value;
+}
 
 const envName = (fixture: string, i = 0): string => {
   const name = contract.fixtures[fixture]?.env[i];
@@ -253,6 +265,7 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     timeoutMs: integer(env, 'RUNBASE_TIMEOUT_MS', DEFAULTS.timeoutMs, 100, 600_000),
     maxRetryAfterMs: integer(env, 'RUNBASE_MAX_RETRY_AFTER_S', DEFAULTS.maxRetryAfterSeconds, 0, 3600) * 1000,
     maxRequests: integer(env, 'RUNBASE_MAX_REQUESTS', DEFAULTS.maxRequests[kind], 1, 1_000_000),
+    userAgent: userAgent(env),
     reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir,
     clock,
   };

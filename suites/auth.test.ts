@@ -36,7 +36,7 @@ describe('authentication', () => {
     for (const { variant, header } of fc.sample(schemeCaseVariant(key), { seed: r.session.config.seed, numRuns: 30 })) {
       if (seen.has(variant)) continue;
       seen.add(variant);
-      const exchange = await r.send(readRun(absentRunId(r.rule.id), { kind: 'header', value: header }));
+      const exchange = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'header', value: header }));
       r.countCase();
       r.observe(variant, describeAnswer(exchange), exchange);
     }
@@ -62,11 +62,11 @@ describe('authentication', () => {
     const { key } = await admin.createKey(id, { expiresAt: new Date(r.session.clock.now() + lifetimeMs).toISOString() });
     keepSecret(r, key, 'EXPIRING_KEY');
     const auth = { kind: 'key', key } as const;
-    const before = await r.send(readRun(absentRunId(r.rule.id), auth));
+    const before = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), auth));
     r.countCase();
     if (!r.judge(before, isNotError(before, errorForFault('expiredKey')).map((v) => ({ ...v, message: `a key that expires in ${lifetimeMs / 1000} s is refused before then: ${v.message}` })))) return;
     await r.session.clock.sleep(lifetimeMs + EXPIRY_MARGIN_MS);
-    const after = await r.send(readRun(absentRunId(r.rule.id), auth));
+    const after = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), auth));
     r.countCase();
     r.judge(after, isOneOfErrors(after, expectedFor('expiredKey')));
   });

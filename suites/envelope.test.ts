@@ -15,7 +15,7 @@ import { noSecretEcho } from '../src/oracles/secrets.ts';
 /** One request per documented error (src/conformance/documented-errors.ts) this target's fixtures reach. */
 function probes(r: RuleRun): { fault: FaultName; spec: RequestSpec }[] {
   const { config } = r.session;
-  return documentedErrorRequests(configuredModel(r.session).id).flatMap((p) => {
+  return documentedErrorRequests(configuredModel(r.session).id, config.seed).flatMap((p) => {
     if (p.billable && !config.allowBillable) return [];
     let auth: Auth;
     if (p.header !== undefined) auth = { kind: 'header', value: p.header };
@@ -26,7 +26,7 @@ function probes(r: RuleRun): { fault: FaultName; spec: RequestSpec }[] {
       if (!key) return [];
       auth = { kind: 'key', key };
     }
-    const spec = p.endpoint === 'createRun' ? createRun(p.body, auth) : readRun(absentRunId(r.rule.id), auth);
+    const spec = p.endpoint === 'createRun' ? createRun(p.body, auth) : readRun(absentRunId(r.rule.id, r.session.config.seed), auth);
     return [{ fault: p.fault, spec }];
   });
 }

@@ -34,7 +34,7 @@ const BURST_ANSWERS = [...expectedFor('unknownRun'), RATE_LIMITED];
 /** One raw GET with `key`, its answer held to what it may be (admitted or refused, never anything else);
  * the rules judge the timing of the refusals. */
 async function knock(r: RuleRun, key: string): Promise<Exchange> {
-  const exchange = await r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }, { raw: true }));
+  const exchange = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'key', key }, { raw: true }));
   r.judge(exchange, isOneOfErrors(exchange, BURST_ANSWERS).map((v) => ({ ...v, message: `a GET of an absent run while the key is pushed to its limit: ${v.message}` })));
   return exchange;
 }
@@ -219,7 +219,7 @@ describe('rate limits', () => {
       for (const seconds of waits) {
         await r.session.clock.sleep(seconds * 1000);
         waited += seconds;
-        const retry = await r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }, { raw: true }));
+        const retry = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'key', key }, { raw: true }));
         r.countCase();
         if (!isRateLimited(retry)) return r.observe('first retry that got through', { afterWaitSeconds: seconds, totalSeconds: waited }, retry);
       }
@@ -238,7 +238,7 @@ describe('rate limits', () => {
       const knocks = await burst(r, key, 5);
       const elapsed = r.session.clock.now() - t0;
       await r.session.clock.sleep(Math.max(0, windowMs + MARGIN_MS - elapsed));
-      const probe = await r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }, { raw: true }));
+      const probe = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'key', key }, { raw: true }));
       r.countCase(sent.length + knocks.length + 1);
       r.observe('admitted before the first 429', admitted);
       r.observe('knocks half a window later', knocks.map(describeAnswer));

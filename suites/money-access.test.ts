@@ -29,7 +29,7 @@ describe('money and access', () => {
   });
 
   rule('SPEND-LIMIT-GET', async (r) => {
-    const exchange = await r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key: r.session.config.keys.spent! }));
+    const exchange = await r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'key', key: r.session.config.keys.spent! }));
     r.countCase();
     r.observe('GET with a key at its spend cap', describeAnswer(exchange), exchange);
   });
@@ -45,7 +45,7 @@ describe('money and access', () => {
     const read = async (ipWhitelist: string[], n: number) => {
       const { key } = await admin.createKey(id, { ipWhitelist });
       keepSecret(r, key, `IP_PROBE_KEY_${n}`);
-      return r.send(readRun(absentRunId(r.rule.id), { kind: 'key', key }));
+      return r.send(readRun(absentRunId(r.rule.id, r.session.config.seed), { kind: 'key', key }));
     };
     // A whitelist of our own address lets us in (the documented fix for ip_not_allowed is to add it).
     const own = await read([caller], 0);

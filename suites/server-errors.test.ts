@@ -48,7 +48,7 @@ describe('server errors and robustness', () => {
   });
 
   rule('SRV-UNKNOWN-ROUTE', async (r) => {
-    const id = absentRunId(r.rule.id);
+    const id = absentRunId(r.rule.id, r.session.config.seed);
     const paths = ['/', '/run', '/runz', `${runsPath()}/${encodeURIComponent(id)}/output`, '/models', `${runsPath().toUpperCase()}`, '/v0/runs'];
     for (const path of paths) {
       const exchange = await r.send({ method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
@@ -58,7 +58,7 @@ describe('server errors and robustness', () => {
   });
 
   rule('SRV-METHOD', async (r) => {
-    const id = absentRunId(r.rule.id);
+    const id = absentRunId(r.rule.id, r.session.config.seed);
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       for (const path of [runsPath(), runPath(id)]) {
         const exchange = await r.send({ method, path, auth: { kind: 'pool' }, body: '{}', undocumentedSurface: true });

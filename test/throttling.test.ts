@@ -3,6 +3,7 @@
 // reason when nothing else was judged, and no other rule loses its verdict), and a Retry-After past the
 // cap ends the run with exit 2. Emulators with a swapped first step, on the virtual clock.
 import { absentRunId, readRun } from '../src/conformance/requests.ts';
+import { DEFAULTS } from '../src/config.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ function throttleAnonymous(retryAfterSeconds?: number): Step[] {
   };
   // The preflight's keyless probe gets through: this target starts throttling once the run is under way
   // (a target that throttles every caller from the start is the preflight's exit 2, test/hostile.test.ts).
-  const preflightPath = readRun(absentRunId('preflight')).path;
+  const preflightPath = readRun(absentRunId('preflight', DEFAULTS.seed)).path;
   return [{ name: 'throttleAnonymous', run: (ctx) => (ctx.call.headers.authorization === undefined && !ctx.call.path.endsWith(preflightPath) ? refuse() : undefined) }, ...faithfulSteps];
 }
 

@@ -89,8 +89,8 @@ export async function preflight(config: Config): Promise<PreflightResult> {
   if (config.target.kind !== 'remote') return { requests: 0 };
   const secrets = secretsOf(config);
   const say = (kind: 'config' | 'target', line: string): PreflightResult['problem'] => ({ kind, line: redactText(line, secrets) });
-  const client = createClient({ timeoutMs: Math.min(config.timeoutMs, 10_000), maxBodyBytes: 64 * 1024, proxyEnv: process.env });
-  const url = config.target.apiRoot + readRun(absentRunId('preflight'), { kind: 'header', value: null }).path;
+  const client = createClient({ timeoutMs: Math.min(config.timeoutMs, 10_000), maxBodyBytes: 64 * 1024, proxyEnv: process.env, userAgent: config.userAgent });
+  const url = config.target.apiRoot + readRun(absentRunId('preflight', config.seed), { kind: 'header', value: null }).path;
   let requests = 0;
   let lastKeyedAt: number | undefined;
   const done = (problem?: PreflightResult['problem']): PreflightResult => ({ requests, ...(problem ? { problem } : {}), ...(lastKeyedAt ? { lastKeyedAt } : {}) });

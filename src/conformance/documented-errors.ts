@@ -4,6 +4,7 @@
 // state) draw from this one table. No HTTP here.
 import { contract, errorForFault, type FaultName } from '../contract/index.ts';
 import type { KeyFixture } from './fixtures.ts';
+import { seededToken } from './requests.ts';
 
 export interface DocumentedErrorRequest {
   fault: FaultName;
@@ -25,8 +26,12 @@ export interface DocumentedErrorRequest {
 const PROMPT = { prompt: 'a lighthouse at dusk' };
 const HEALTHY = 'an API key with budget to spare';
 
-/** The table, for requests that use `model` where a valid model is needed. */
-export function documentedErrorRequests(model: string): DocumentedErrorRequest[] {
+/**
+ * The table, for requests that use `model` where a valid model is needed. With the run's `seed`, the
+ * unknown key is drawn from it (a run's probes carry no fixed string); without (the committed pact,
+ * the compare corpus), it is a fixed one.
+ */
+export function documentedErrorRequests(model: string, seed?: number): DocumentedErrorRequest[] {
   const valid = JSON.stringify({ model, input: PROMPT });
   const row = (fault: FaultName, fixture: DocumentedErrorRequest['fixture'], state: string, endpoint: DocumentedErrorRequest['endpoint'], extra: Partial<DocumentedErrorRequest> = {}): DocumentedErrorRequest => ({
     fault, code: errorForFault(fault).code, fixture, state, endpoint, billable: false, ...extra,
@@ -39,7 +44,7 @@ export function documentedErrorRequests(model: string): DocumentedErrorRequest[]
     row('unknownModel', 'apiKeys', HEALTHY, 'createRun', { body: JSON.stringify({ model: `${model}-does-not-exist`, input: PROMPT }) }),
     row('schemaViolation', 'apiKeys', HEALTHY, 'createRun', { body: JSON.stringify({ model, input: {} }) }),
     row('noAuth', null, 'a request without an API key', 'readRun'),
-    row('unknownKey', null, 'an API key the provider never issued', 'readRun', { header: `${scheme} ${prefix}conformanceprobe0000000000` }),
+    row('unknownKey', null, 'an API key the provider never issued', 'readRun', { header: `${scheme} ${prefix}${seed === undefined ? 'conformanceprobe0000000000' : seededToken(seed, 'unknownKey', 26)}` }),
     row('unknownRun', 'apiKeys', HEALTHY, 'readRun'),
     row('disabledKey', 'disabledKey', 'an API key that has been disabled', 'readRun'),
     row('expiredKey', 'expiredKey', 'an API key that has expired', 'readRun'),

@@ -14,7 +14,7 @@ export type Endpoint = 'create' | 'read';
 export function onEndpoint(r: RuleRun, endpoint: Endpoint, auth: Auth, input: Record<string, unknown>, headers?: Record<string, string>): RequestSpec {
   const model = configuredModel(r.session);
   const extra = headers ? { headers } : {};
-  return endpoint === 'create' ? createRun({ model: model.id, input }, auth, extra) : readRun(absentRunId(r.rule.id), auth, extra);
+  return endpoint === 'create' ? createRun({ model: model.id, input }, auth, extra) : readRun(absentRunId(r.rule.id, r.session.config.seed), auth, extra);
 }
 
 /** A property over both endpoints: `header` gives the Authorization value (null = none) for a case. */

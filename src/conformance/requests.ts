@@ -25,9 +25,27 @@ export function expectedFor(...faults: FaultName[]): ErrorEntry[] {
   return [...new Map(faults.map((f) => [errorForFault(f).code, errorForFault(f)])).values()];
 }
 
-/** A run id that no one created: the prefix and a fixed tail, for rules that only need "some" GET. */
-export function absentRunId(tag: string): string {
-  return `${contract.limits.runs.idPrefix}conformance${tag.replace(/[^A-Za-z0-9]/g, '')}0000`;
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * `length` letters and digits drawn from the run's seed and a tag: the same run replays the same
+ * text, and no two runs' probes share a fixed string a target could recognise.
+ */
+export function seededToken(seed: number, tag: string, length: number): string {
+  let h = (seed ^ 0x811c9dc5) >>> 0;
+  for (const ch of tag) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    // xorshift32: cheap, seeded, well spread over the alphabet.
+    h ^= h << 13; h >>>= 0; h ^= h >>> 17; h ^= h << 5; h >>>= 0;
+    out += ALPHANUMERIC[h % ALPHANUMERIC.length];
+  }
+  return out;
+}
+
+/** A run id that no one created, shaped like a real one, drawn from the run's seed and a tag (the rule's id). */
+export function absentRunId(tag: string, seed: number): string {
+  return `${contract.limits.runs.idPrefix}${seededToken(seed, tag, 24)}`;
 }
 
 /** The auth of generated request parts: undefined means "the caller's valid key". */

@@ -117,7 +117,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
   if (config.target.kind !== 'remote') throw new Error('the global setup must resolve the target to a URL');
   const apiRoot = config.target.apiRoot;
   // The proxy variables apply to a target of the user's (docs/network.md); the embedded emulator is ours, in-process.
-  const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024, ...(embedded ? {} : { proxyEnv: process.env }) });
+  const client: Client = createClient({ timeoutMs: config.timeoutMs, maxBodyBytes: 256 * 1024, userAgent: config.userAgent, ...(embedded ? {} : { proxyEnv: process.env }) });
   const secrets = secretsOf(config);
   const poolIndex = new Map(config.keys.pool.map((k, i) => [k, i] as const));
   const labelOf = (key: string): string => {

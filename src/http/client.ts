@@ -17,6 +17,8 @@ export interface ClientOptions {
   clock?: () => number;
   /** The environment whose proxy variables apply; none (the embedded emulator, in-process) connects directly. */
   proxyEnv?: NodeJS.ProcessEnv;
+  /** Sent as User-Agent unless the request names its own. */
+  userAgent?: string;
 }
 
 export interface ProxySetting { variable: string; value: string }
@@ -121,7 +123,7 @@ export function createClient(opts: ClientOptions): Client {
       const res = await agent.request({
         ...asWritten(req.url),
         method: req.method as 'GET',
-        headers: req.headers,
+        headers: opts.userAgent && req.headers['user-agent'] === undefined ? { ...req.headers, 'user-agent': opts.userAgent } : req.headers,
         ...(req.body === undefined ? {} : { body: req.body }),
         signal,
       });

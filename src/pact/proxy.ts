@@ -47,7 +47,8 @@ export interface PactProxy {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'authorization', 'content-type', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'accept-encoding']);
+// The verifier's own User-Agent too: every request of the run carries the suite's (RUNBASE_USER_AGENT).
+const HOP_BY_HOP = new Set(['user-agent', 'host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'authorization', 'content-type', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'accept-encoding']);
 const NOT_RELAYED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding']);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

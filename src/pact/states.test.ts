@@ -34,14 +34,14 @@ async function oneKeySession(): Promise<Session> {
 async function pactRequestRefused(lease: (s: Session) => Promise<Lease>, lateMs: number): Promise<boolean> {
   const session = await oneKeySession();
   const send = (spec: Parameters<Session['send']>[0]) => session.send(spec, 'PACT-RATE-LIMITED');
-  for (let i = 0; i < contract.limits.rateLimit.requests - 5; i++) await send(readRun(absentRunId('other-rules')));
+  for (let i = 0; i < contract.limits.rateLimit.requests - 5; i++) await send(readRun(absentRunId('other-rules', 42)));
   await session.clock.sleep(windowMs - 1000);
   const c = pactCases().find(isRateLimitedCase)!;
   const held = await lease(session);
   try {
     const setup = await setUpState(c, { config: session.config, send, spendableKey: held.key, createRun: async () => undefined });
     await session.clock.sleep(lateMs);
-    const answer = await send(readRun(absentRunId('pact'), setup.auth, { raw: true }));
+    const answer = await send(readRun(absentRunId('pact', 42), setup.auth, { raw: true }));
     return matchingError(answer, [errorForFault('rateLimited')]) !== undefined;
   } finally {
     held.release();

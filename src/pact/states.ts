@@ -34,10 +34,10 @@ export const SPENDABLE_LEASE = { idleMs: contract.limits.rateLimit.windowSeconds
  * Spend `key`'s budget: bursts of limit + 1 raw requests sent together, so they land inside one
  * window at any latency, until the target answers one of them 429 RATE_LIMITED (bounded: two bursts).
  */
-export async function exhaustKey(send: StateDeps['send'], key: string, tag: string): Promise<void> {
+export async function exhaustKey(send: StateDeps['send'], key: string, tag: string, seed: number): Promise<void> {
   const burst = contract.limits.rateLimit.requests + 1;
   for (let round = 0; round < 2; round++) {
-    const answers = await Promise.all(Array.from({ length: burst }, () => send(readRun(absentRunId(tag), { kind: 'key', key }, { raw: true }))));
+    const answers = await Promise.all(Array.from({ length: burst }, () => send(readRun(absentRunId(tag, seed), { kind: 'key', key }, { raw: true }))));
     if (answers.some((e) => matchingError(e, [errorForFault('rateLimited')]))) return;
   }
 }
@@ -51,7 +51,7 @@ export async function setUpState(c: PactCase, deps: StateDeps): Promise<StateSet
   if (c.fixture === null) return { auth: { kind: 'header', value: null } };
   if (isRateLimitedCase(c)) {
     if (!deps.spendableKey) throw new Error(`${c.ruleId}: no pool key was set aside to spend`);
-    await exhaustKey(deps.send, deps.spendableKey, c.ruleId);
+    await exhaustKey(deps.send, deps.spendableKey, c.ruleId, deps.config.seed);
     return { auth: { kind: 'key', key: deps.spendableKey }, raw: true };
   }
   if (c.request.readsProviderRun) {

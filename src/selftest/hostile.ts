@@ -88,7 +88,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         seen++;
-        if (opts.counts) { opts.counts.seen = seen; opts.counts.onRequest?.(seen); }
+        if (opts.counts) { opts.counts.seen = seen; opts.counts.agents?.add(req.headers['user-agent'] ?? '<none>'); opts.counts.onRequest?.(seen); }
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
           if (typeof opts.after === 'object') {
@@ -120,7 +120,14 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
 }
 
 /** What a proxy in front of the emulator saw: requests, and how many it answered falsely. */
-export interface ProxyCounts { seen: number; cheated: number; /** Called on each request, with the count so far. */ onRequest?: (seen: number) => void }
+export interface ProxyCounts {
+  seen: number;
+  cheated: number;
+  /** Called on each request, with the count so far. */
+  onRequest?: (seen: number) => void;
+  /** Every User-Agent seen, when given. */
+  agents?: Set<string>;
+}
 
 /**
  * A cheater: the faithful emulator for `n` requests, then `200 {}` to everything. Whatever `n`, the
