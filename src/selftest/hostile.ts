@@ -267,7 +267,7 @@ export const hostileCases: readonly HostileCase[] = [
   { name: 'dies-after-250', what: 'a faithful API for 250 requests, then the port is closed', exits: [2], start: emulatorBehind({ n: 250, after: 'die' }) },
   { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
   { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
-  { name: 'empty-200-after-400', what: 'a faithful API for 400 requests, then 200 {} to everything', exits: [1], start: emulatorBehind({ n: 400, after: 'empty-200' }) },
+  { name: 'empty-200-from-request-401', what: 'a faithful API for 400 requests, then 200 {} to everything', exits: [1], start: emulatorBehind({ n: 400, after: 'empty-200' }) },
   { name: 'plants-bytes', what: 'a faithful API whose error answers carry terminal escapes, a lone CR, workflow commands, NUL, Markdown and HTML in codes, messages and a header', exits: [1], start: () => emulatorBehind({ edit: plantsBytes() })() },
   {
     name: 'duplicate-keys', what: 'a faithful API whose error answers repeat "code", a wrong value first (JSON.parse keeps the right one, the last)', exits: [0],
