@@ -109,6 +109,11 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
       if (!result.notes.includes(note) && result.notes.length < 50) result.notes.push(note);
     },
     judge(exchange, violations, opts = {}) {
+      // An observe rule is never judged: what it sent is recorded, whatever a check would say.
+      if (rule.level === 'observe') {
+        if (exchange) markJudged(session, [exchange, ...(opts.covers ?? [])], 'observed');
+        return violations.length === 0;
+      }
       if (exchange) markJudged(session, [exchange, ...(opts.covers ?? [])]);
       else settleRule(session, rule.id, 'judged');
       for (const v of violations) addFailure({ ruleId: rule.id, ...v, ...(exchange ? { exchange: recordExchange(exchange, session.secrets) } : {}) });
