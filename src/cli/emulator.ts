@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import { choices } from '../emulator/choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
+import { choiceSpecs, parseChoiceFlag, readChoicesFile, resolveChoices } from '../emulator/choice-settings.ts';
 
 const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
                         [--clock real|virtual] [--rate-limit off|N/Ms] [--precedence STEP,STEP,…] [--unknown-route-status N]
+                        [--choice NAME=VALUE]… [--choices FILE]
 (in a clone: npm run emulator -- …)
 
 Starts the Runbase reference emulator (real clock unless --clock virtual: then time moves only
@@ -16,7 +18,10 @@ The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN. --precedence an
 model another target's undocumented choices (contracts/emulator.json has the default order).
 --rate-limit is load mode, for tool and load runs only: 'off' lifts the per-key limit, N/Ms sets
 N requests per M ms per key (e.g. 100/1000). The default is the documented limit (contracts/limits.json);
-a conformance run against an emulator in load mode fails its rate-limit rules, as it should.`;
+a conformance run against an emulator in load mode fails its rate-limit rules, as it should.
+--choice NAME=VALUE (repeatable) and --choices FILE (JSON: { "choices": { NAME: VALUE } }, as
+\`npm run compare -- --suggest\` writes it; a --choice wins over the file) model another target's answers:
+${Object.entries(choiceSpecs).map(([name, spec]) => `  ${name}=${spec.values.map(String).join('|')} (default ${String(spec.default)}): ${spec.doc}`).join('\n')}`;
 
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -34,7 +39,7 @@ function loadModeBanner(limit: Parameters<typeof describeRateLimit>[0]): string 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, choice: { type: 'string', multiple: true }, choices: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -53,7 +58,10 @@ async function main(): Promise<number> {
     const unknownRoute = args['unknown-route-status'];
     if (unknownRoute !== undefined && !/^[1-5]\d\d$/.test(unknownRoute)) throw new Error(`--unknown-route-status must be an HTTP status, got '${unknownRoute}'`);
     const rateLimit = args['rate-limit'] === undefined ? undefined : parseRateLimit(args['rate-limit']);
+    const chosen = { ...(args.choices ? readChoicesFile(args.choices) : {}), ...Object.fromEntries((args.choice ?? []).map(parseChoiceFlag)) };
+    resolveChoices(chosen);
     settings = {
+      choices: chosen,
       ...(rateLimit ? { rateLimit } : {}),
       ...(args.precedence ? { precedence: args.precedence.split(',').map((s) => s.trim()) } : {}),
       ...(unknownRoute ? { unknownRouteStatus: Number(unknownRoute) } : {}),
@@ -70,7 +78,7 @@ async function main(): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator({ ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+    emulator = await startEmulator({ choices: settings.choices, ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
   } catch (error) {
     console.error(`could not start the emulator: ${(error as Error).message}`);
     return 2;
@@ -86,6 +94,8 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop);
   });
   if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
+  const chosen = Object.entries(settings.choices).map(([name, value]) => `${name}=${String(value)}`);
+  if (chosen.length) console.error(`choices: ${chosen.join(', ')}`);
   console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
   await stopped;
   await emulator.close();

@@ -11,6 +11,8 @@ import { createPublicServer } from './public-server.ts';
 import { createAdminServer } from './admin-server.ts';
 import { provisionFixtures } from './fixtures.ts';
 import { closeServer } from './http.ts';
+import { resolveChoices } from './choice-settings.ts';
+import { responseExtras } from './extras.ts';
 
 export { provisionFixtures } from './fixtures.ts';
 export { faithfulSteps, steps, errorAnswer, faultAnswer, handle, type Step, type Ctx, type Answer } from './pipeline.ts';
@@ -29,6 +31,8 @@ export interface EmulatorOptions {
   unknownRouteStatus?: number;
   /** Load mode for tool and load runs: another per-key limit, or none. Default: the documented limit. */
   rateLimit?: RateLimit | 'off';
+  /** Settings of contracts/emulator.json "choices", by name; the rest keep their defaults. */
+  choices?: Record<string, unknown>;
 }
 
 /** The faithful steps reordered to `precedence` (a permutation of their names), or as they are. */
@@ -64,13 +68,14 @@ const origin = (host: string, port: number) => `http://${host.includes(':') ? `[
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = opts.host ?? '127.0.0.1';
   const adminToken = opts.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`;
+  const settings = resolveChoices(opts.choices);
   const state = createState(createClock(opts.clock ?? 'real'));
   let table = orderedSteps(opts.precedence, opts.steps ?? faithfulSteps);
   if (opts.unknownRouteStatus !== undefined) {
     const status = opts.unknownRouteStatus;
     table = table.map((s) => (s.name === 'route' ? { ...s, run: (ctx) => { const a = s.run(ctx); return a && { ...a, status }; } } : s));
   }
-  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit), table);
+  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit), table, responseExtras(settings));
   let url = '';
   let adminUrl = '';
   const adminServer = createAdminServer(state, {

@@ -34,6 +34,10 @@ export interface Ctx {
   model?: ModelEntry;
   input?: Record<string, unknown>;
   cost?: number;
+  /** The run created (create), for the response extras. */
+  run?: RunRecord;
+  /** Set when the rate limit refused: how long until the key is admitted again. */
+  retryAfterMs?: number;
 }
 
 export interface Step {
@@ -195,7 +199,10 @@ export const steps = {
   rateLimit: {
     name: 'rateLimit',
     run(ctx) {
-      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : faultAnswer('rateLimited');
+      const now = ctx.state.clock.now();
+      if (ctx.limiter.admit(ctx.key!.key, now)) return undefined;
+      ctx.retryAfterMs = ctx.limiter.waitMs(ctx.key!.key, now);
+      return faultAnswer('rateLimited');
     },
   },
   spendLimit: {
@@ -283,6 +290,7 @@ export const steps = {
     routes: ['createRun'],
     run(ctx) {
       const run = ctx.state.createRun(ctx.key!, ctx.model!.id, ctx.cost!);
+      ctx.run = run;
       const { id, model, costUsd } = run;
       return { status: contract.limits.endpoints.createRun.successStatus, body: { id, model, status: ctx.state.runStatus(run), costUsd }, headers: JSON_HEADERS };
     },

@@ -6,6 +6,8 @@ import { contract } from '../contract/index.ts';
 export interface RateLimiter {
   /** Admit one request for `key` at `now`, or refuse it. */
   admit(key: string, now: number): boolean;
+  /** How long until `key` is admitted again at `now` (0 when it would be now). */
+  waitMs(key: string, now: number): number;
 }
 
 export interface RateLimit { requests: number; windowMs: number }
@@ -15,7 +17,7 @@ export const documentedRateLimit: RateLimit = { requests: contract.limits.rateLi
 
 export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit): RateLimiter {
   // Stryker disable next-line all: load mode (`--rate-limit off`), for tool and load runs only; the conformance run always has the documented limit
-  if (limit === 'off') return { admit: () => true };
+  if (limit === 'off') return { admit: () => true, waitMs: () => 0 };
   const logs = new Map<string, number[]>();
   return {
     admit(key, now) {
@@ -26,6 +28,11 @@ export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit
       if (log.length >= limit.requests) return false;
       log.push(now);
       return true;
+    },
+    waitMs(key, now) {
+      const log = logs.get(key) ?? [];
+      const live = log.filter((t) => t > now - limit.windowMs);
+      return live.length < limit.requests ? 0 : live[live.length - limit.requests]! + limit.windowMs - now;
     },
   };
 }
