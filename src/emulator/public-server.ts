@@ -6,13 +6,13 @@ import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
 
-export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[]): Server {
+export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[], bodyLimitBytes = choices.bodyLimitBytes): Server {
   const server = createServer(serverOptions(), async (req, res) => {
     let answer: Answer;
     let close = false;
     try {
       const path = (req.url ?? '/').split('?')[0]!;
-      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, choices.bodyLimitBytes);
+      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, bodyLimitBytes);
       close = body === 'too-large';
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
       answer = handle(table, { call: { method: req.method ?? 'GET', path, headers, remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter });
