@@ -13,7 +13,7 @@ import { compareContract } from '../compare/aspects.ts';
 import { openSide } from '../compare/send.ts';
 import { compareTargets } from '../compare/compare.ts';
 import { consoleSummary, writeCompareReport } from '../compare/report.ts';
-import { suggestChoices, type Suggestion } from '../compare/suggest.ts';
+import { choicesFileText, suggestChoices, type Suggestion } from '../compare/suggest.ts';
 
 const HELP = `Usage: runbase-compare --base-env FILE --candidate-env FILE [--base-name NAME] [--candidate-name NAME]
                        [--threshold 100] [--seed N] [--per-family N] [--report-dir reports] [--suggest]
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     if (args.suggest) {
       suggestion = await suggestChoices(result, { allowBillable: allow });
       choicesFile = join(dir, 'emulator-choices.json');
-      writeFileSync(resolve(choicesFile), `${JSON.stringify({ $comment: `Emulator settings that make it answer like ${names.baseName} (npm run compare -- --suggest); npm run emulator -- --choices FILE`, choices: suggestion.settings }, null, 2)}\n`);
+      writeFileSync(resolve(choicesFile), choicesFileText(suggestion.settings, `Emulator settings that make it answer like ${names.baseName} (npm run compare -- --suggest): npm run emulator -- --choices FILE`));
     }
     const meta = { base: b.apiRoot, candidate: c.apiRoot, ...names, baseEnvFile: args['base-env'], seed, exitCode, startedAt, finishedAt: new Date().toISOString(), ...(choicesFile ? { choicesFile } : {}) };
     const files = writeCompareReport(result, meta, dir, secrets, suggestion ? { suggestion } : {});

@@ -79,9 +79,9 @@ export function suggestionLines(suggestion: Suggestion, result: CompareResult, m
   const lines: string[] = [];
   if (suggestion.flags.length) {
     lines.push(`Emulator settings that make it answer like ${meta.baseName} (checked by replaying the corpus on the emulator with them, ${suggestion.replays} replays):`);
-    for (const [name, value] of Object.entries(suggestion.settings)) {
+    for (const [i, name] of Object.keys(suggestion.settings).entries()) {
       const explains = suggestion.explained.filter((e) => e.by.includes(name)).map((e) => e.finding);
-      lines.push(`  --choice ${name}=${String(value)}${explains.length ? `   explains ${explains.join(', ')}` : ''}`);
+      lines.push(`  ${suggestion.flags[i]}${explains.length ? `   explains ${explains.join(', ')}` : ''}`);
     }
     if (meta.choicesFile) lines.push(`  as a file: ${meta.choicesFile}`, `  restart the emulator with them: npm run emulator -- --choices '${meta.choicesFile}'`);
   } else lines.push(`No emulator setting brings the emulator closer to ${meta.baseName}.`);

@@ -7,11 +7,13 @@
 import { devNull } from 'node:os';
 import { loadConfig } from '../config.ts';
 import { provisionFixtures, startEmulator } from '../emulator/index.ts';
-import { choiceFlags, choiceSpecs, defaultChoices, type ChoiceSettings, type ChoiceValue } from '../emulator/choice-settings.ts';
+import { changedChoices, choiceCatalogue, defaultChoices, type ChoiceValue, type OpenChoices } from '../emulator/choices.ts';
 import { aspectDistance, aspectsOf, compareContract } from './aspects.ts';
 import type { CompareResult, Difference } from './compare.ts';
 import type { CorpusItem } from './corpus.ts';
 import { openSide } from './send.ts';
+
+type ChoiceSettings = Record<string, ChoiceValue>;
 
 export interface Suggestion {
   /** The settings that differ from the emulator's defaults. */
@@ -28,7 +30,7 @@ type Answers = Map<string, Record<string, string> | undefined>;
 
 /** The corpus on a fresh emulator with `settings` (virtual clock, its own fixtures): each item's aspects. */
 export async function replayOnEmulator(settings: ChoiceSettings, items: CorpusItem[], allowBillable: boolean): Promise<Answers> {
-  const emulator = await startEmulator({ clock: 'virtual', choices: settings });
+  const emulator = await startEmulator({ clock: 'virtual', choices: settings as Partial<OpenChoices> });
   try {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     // Only these settings: no settings file of the user's is read.
@@ -50,6 +52,15 @@ export async function replayOnEmulator(settings: ChoiceSettings, items: CorpusIt
 }
 
 const aspectNames = () => compareContract.aspects.map((a) => a.name);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A setting as `npm run emulator` takes it: `--choice name=value` (an order as a comma list). */
+export const choiceFlag = (name: string, value: ChoiceValue) => `--choice ${name}=${Array.isArray(value) ? value.join(',') : String(value)}`;
+
+/** The settings as a file `npm run emulator -- --choices FILE` reads: contracts/emulator.json's form. */
+export function choicesFileText(settings: ChoiceSettings, comment: string): string {
+  return `${JSON.stringify({ $comment: comment, choices: Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, { default: value }])) }, null, 2)}\n`;
+}
 
 export async function suggestChoices(result: CompareResult, opts: { allowBillable: boolean }): Promise<Suggestion> {
   const judged = result.items.filter((i) => !i.skipped);
@@ -65,13 +76,15 @@ export async function suggestChoices(result: CompareResult, opts: { allowBillabl
   };
   const distance = (answers: Answers) => judged.reduce((sum, i) => sum + differencesOf(answers, i.id).reduce((s, d) => s + (d.candidate === '<not sent>' ? 100 : aspectDistance(d.aspect, d.base, d.candidate)), 0), 0);
 
-  let settings: ChoiceSettings = { ...defaultChoices };
+  const defaults = defaultChoices() as unknown as ChoiceSettings;
+  let settings: ChoiceSettings = { ...defaults };
   let best = distance(await replay(settings));
   for (let pass = 0; pass < 2 && best > 0; pass++) {
     let improved = false;
-    for (const [name, spec] of Object.entries(choiceSpecs)) {
+    for (const spec of choiceCatalogue()) {
+      const name = spec.name;
       let pick: { value: ChoiceValue; distance: number } | undefined;
-      for (const value of spec.values.filter((v) => v !== settings[name])) {
+      for (const value of spec.values.filter((v) => !same(v, settings[name]))) {
         const d = distance(await replay({ ...settings, [name]: value }));
         if (d < (pick?.distance ?? best)) pick = { value, distance: d };
       }
@@ -84,7 +97,7 @@ export async function suggestChoices(result: CompareResult, opts: { allowBillabl
     if (!improved) break;
   }
 
-  const chosen = Object.keys(settings).filter((name) => settings[name] !== defaultChoices[name]);
+  const chosen = Object.keys(changedChoices(settings as unknown as OpenChoices));
   // Gone: on every request that showed it, every aspect it concerns matches the base.
   const gone = (answers: Answers, f: CompareResult['findings'][number]) => f.items.every((i) => !differencesOf(answers, i.id).some((d) => f.aspects.includes(d.aspect)));
   const final = await replay(settings);
@@ -92,12 +105,12 @@ export async function suggestChoices(result: CompareResult, opts: { allowBillabl
   // Which settings each explained finding needs: those without which it comes back.
   const by = new Map<string, string[]>(explainedFindings.map((f) => [f.id, []]));
   for (const name of chosen) {
-    const without = await replay({ ...settings, [name]: defaultChoices[name]! });
+    const without = await replay({ ...settings, [name]: defaults[name]! });
     for (const f of explainedFindings) if (!gone(without, f)) by.get(f.id)!.push(name);
   }
   return {
     settings: Object.fromEntries(chosen.map((name) => [name, settings[name]!])),
-    flags: choiceFlags(settings),
+    flags: chosen.map((name) => choiceFlag(name, settings[name]!)),
     explained: explainedFindings.map((f) => ({ finding: f.id, by: by.get(f.id)! })),
     unexplained: result.findings.filter((f) => !gone(final, f)).map((f) => f.id),
     replays,

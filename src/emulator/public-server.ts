@@ -7,13 +7,13 @@ import type { RateLimiter } from './rate-limit.ts';
 import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
 
 /** `dress`: what the emulator's choices add to each answer (extras.ts); the answer as it is without. */
-export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[], dress: (answer: Answer, ctx: Ctx) => Answer = (a) => a): Server {
+export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[], bodyLimitBytes = choices.bodyLimitBytes, dress: (answer: Answer, ctx: Ctx) => Answer = (a) => a): Server {
   const server = createServer(serverOptions(), async (req, res) => {
     let answer: Answer;
     let close = false;
     try {
       const path = (req.url ?? '/').split('?')[0]!;
-      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, choices.bodyLimitBytes);
+      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, bodyLimitBytes);
       close = body === 'too-large';
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
       const ctx: Ctx = { call: { method: req.method ?? 'GET', path, headers, remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter };
