@@ -58,4 +58,17 @@ describe('emulator choices: response extras', () => {
       else expect(last!.headers['retry-after']).toBeUndefined();
     }
   });
+
+  it('Retry-After counts down to the end of the window, sliding or fixed', async () => {
+    const { requests, windowSeconds } = contract.limits.rateLimit;
+    for (const rateWindow of ['sliding', 'fixed-first-request'] as const) {
+      const { emu, call } = await emulator({ retryAfterOn429: true, rateWindow });
+      for (let i = 0; i < requests; i++) await call('GET', `${runs}/run_nothere`);
+      emu.state.clock.advance(3500);
+      const refused = await call('GET', `${runs}/run_nothere`);
+      expect(refused.status, rateWindow).toBe(429);
+      // 10 s window, 3.5 s gone: 6.5 s left, in whole seconds rounded up.
+      expect(refused.headers['retry-after'], rateWindow).toBe(String(Math.ceil(windowSeconds - 3.5)));
+    }
+  });
 });

