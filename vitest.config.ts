@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { ConformanceSequencer } from './src/runner/sequencer.ts';
 import { ruleConcurrency } from './src/runner/concurrency.ts';
 
-// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
+// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/run.ts),
 // `self` is the project's own tests (`npm run test:self`).
 export default defineConfig({
   test: {

@@ -71,7 +71,7 @@ async function conformanceRun(env: Record<string, string>, reportDir: string): P
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('VITEST')));
   const started = performance.now();
   const code = await new Promise<number | null>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts'], {
       cwd: repoRoot,
       env: { ...base, RUNBASE_ENV_FILE: '/dev/null', RUNBASE_PROGRESS: 'off', ...env, RUNBASE_REPORT_DIR: reportDir },
       stdio: ['ignore', 'ignore', 'inherit'],

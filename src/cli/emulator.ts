@@ -2,7 +2,7 @@
 // lines on stdout before it serves; the rest goes to stderr. Ctrl-C stops it cleanly.
 import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
-import { choices } from '../emulator/choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
 
 const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]

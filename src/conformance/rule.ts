@@ -4,13 +4,13 @@
 import { test, type TestContext } from 'vitest';
 import fc from 'fast-check';
 import { contract, ruleById, type RuleEntry } from '../contract/index.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import type { Violation } from '../oracles/types.ts';
 import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
-import { currentShard, inShard } from '../runner/shard.ts';
+import { currentShard, inShard } from '../contract/shard.ts';
 import { activity } from '../http/clock.ts';
 
 const MAX_FAILURES_KEPT = 5;
@@ -205,7 +205,7 @@ const shard = currentShard();
 
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
-  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
+  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/contract/shard.ts.
   if (!inShard(entry.id, shard)) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {

@@ -1,7 +1,7 @@
 // How a run keeps to the target's rate limit: the clock it waits on and the per-key scheduler over it.
 // One setup for every sender (the conformance session, each side of `npm run compare`).
 import { contract } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { realClock, virtualClockOverHttp, type Clock } from './clock.ts';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.ts';
 

@@ -8,7 +8,7 @@ import { contract } from '../contract/index.ts';
 import { isRateLimited } from '../oracles/error-answer.ts';
 import type { TimedSend } from '../oracles/rate-window.ts';
 import { activity, type Clock } from './clock.ts';
-import { TargetError, type Exchange } from './types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */
 export interface KeySend extends TimedSend { exchange: Exchange }

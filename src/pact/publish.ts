@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { contract } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { createSession } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
 import { createRun } from '../conformance/requests.ts';

@@ -2,7 +2,7 @@
 // report files (json, md, junit, html) and the exit code. Everything it prints or writes passes
 // through the redaction of every configured key, as a last guard behind the harness's own.
 import type { Reporter, SerializedError, TestCase, TestModule, Vitest } from 'vitest/node';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText, type Secrets } from '../conformance/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
@@ -11,7 +11,7 @@ import { writeReport, type WrittenReport } from './write.ts';
 import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
-import { currentShard, shardLabel } from '../runner/shard.ts';
+import { currentShard, shardLabel } from '../contract/shard.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';

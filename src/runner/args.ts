@@ -2,9 +2,9 @@
 // (vitest's own --shard splits by file; ours splits by rule, see shard.ts) and suite files
 // (`suites/limits.test.ts`: the conformance project has one entry file, so files become families).
 import { basename } from 'node:path';
-import { parseShard } from './shard.ts';
+import { parseShard } from '../contract/shard.ts';
 import { ruleConcurrency } from './concurrency.ts';
-import { readDotenv } from '../config.ts';
+import { readDotenv } from '../settings/index.ts';
 
 /** The runner's own settings; like every setting they may come from the settings file (.env). */
 const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES'] as const;
@@ -22,7 +22,7 @@ const SUITE_FILE = /(^|\/)suites\/([a-z0-9-]+)\.test\.ts$/;
 export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerArgs {
   const rest: string[] = [];
   const out: Record<string, string> = {};
-  // The environment wins over the settings file, as for every other setting (src/config.ts).
+  // The environment wins over the settings file, as for every other setting (src/settings/index.ts).
   const file = readDotenv(env.RUNBASE_ENV_FILE ?? '.env', env.RUNBASE_ENV_FILE !== undefined);
   for (const name of RUNNER_SETTINGS) if (env[name] === undefined && file[name] !== undefined) out[name] = file[name];
   const families: string[] = [];

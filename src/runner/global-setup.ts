@@ -2,7 +2,7 @@
 // emulator on an ephemeral loopback port (virtual clock), provision every fixture through its state
 // API, and stop it afterwards. The workers receive the resolved configuration through `provide`.
 import type { TestProject } from 'vitest/node';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../settings/index.ts';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import type { ProvidedTarget } from '../conformance/session.ts';
 

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
-import { startProgressFeed } from './progress-feed.ts';
+import { startProgressFeed } from '../report/progress-feed.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 

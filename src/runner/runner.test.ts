@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
-import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
+import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from '../contract/shard.ts';
 import { runnerArgs } from './args.ts';
 import { ConcurrencyError, ruleConcurrency } from './concurrency.ts';
 import { etaMs, progressLine, progressMode } from '../report/progress.ts';

@@ -1,20 +1,20 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
 // target error. Configuration (and the report directory) is validated and a remote target is
-// probed (src/cli/preflight.ts) before any rule runs;
+// probed (src/runner/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
-import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { ConfigError, checkReportDir, loadConfig, type Config } from '../settings/index.ts';
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from '../runner/args.ts';
-import { ShardError } from '../runner/shard.ts';
-import { ConcurrencyError } from '../runner/concurrency.ts';
+import { runnerArgs } from './args.ts';
+import { ShardError } from '../contract/shard.ts';
+import { ConcurrencyError } from './concurrency.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {

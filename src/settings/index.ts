@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
-import { contract } from './contract/index.ts';
-import { KEY_FIXTURES } from './conformance/fixtures.ts';
+import { contract } from '../contract/index.ts';
+import { KEY_FIXTURES } from '../contract/key-fixtures.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

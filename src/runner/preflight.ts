@@ -3,10 +3,11 @@
 // that answers everything alike ({} 200, a redirect, 429, HTML) or a key it does not know would
 // otherwise cost a whole paced run and end in a wall of failures that are not the contract's fault.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { contract, errorForFault } from '../contract/index.ts';
+import { KEY_FIXTURES, UNKNOWN_BY_DESIGN, type KeyField, type KeyFixture } from '../contract/key-fixtures.ts';
 import { createClient, type Client } from '../http/client.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
@@ -25,9 +26,9 @@ export interface PreflightResult {
 }
 
 /** Fixture keys the target must know: disabled and expired keys are answered invalid_api_key by design. */
-const KNOWN_FIXTURE_KEYS: [keyof Config['keys'], string][] = [
-  ['otherAccount', 'otherAccountKey'], ['lowBalance', 'lowBalanceKey'], ['spent', 'spentKey'], ['ipRestricted', 'ipRestrictedKey'], ['quotaExhausted', 'quotaExhaustedKey'],
-];
+const KNOWN_FIXTURE_KEYS = (Object.entries(KEY_FIXTURES) as [KeyFixture, KeyField][])
+  .filter(([fixture]) => !UNKNOWN_BY_DESIGN.includes(fixture))
+  .map(([fixture, field]) => [field, fixture] as const);
 
 /** The keys to check and the variable each comes from, pool keys first. */
 export function keysToCheck(config: Config): { key: string; name: string }[] {

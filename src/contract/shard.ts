@@ -3,7 +3,7 @@
 // every family (and so the slow rate-limit rules) over all shards. The same catalogue gives the same
 // slices on every machine. The rules that judge every exchange of the run (ENV-*, SEC-NO-SECRET-ECHO,
 // SRV-NO-5XX, SRV-500-SHAPE) judge the exchanges of their own shard.
-import { contract } from '../contract/index.ts';
+import { contract } from './index.ts';
 
 export interface Shard {
   /** 1-based. */
