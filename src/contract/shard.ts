@@ -27,11 +27,6 @@ export function parseShard(text: string | undefined): Shard | undefined {
   return { index, count };
 }
 
-/** The shard of this process, from RUNBASE_SHARD. */
-export function currentShard(env: NodeJS.ProcessEnv = process.env): Shard | undefined {
-  return parseShard(env.RUNBASE_SHARD);
-}
-
 /** The shard (1-based) a catalogue rule belongs to among `count`. */
 export function shardOfRule(ruleId: string, count: number): number {
   const position = contract.rules.rules.findIndex((r) => r.id === ruleId);

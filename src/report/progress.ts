@@ -10,11 +10,9 @@ export type ProgressMode = 'live' | 'lines' | 'off';
 
 export const LINE_EVERY_MS = 10_000;
 
-/** RUNBASE_PROGRESS=live|lines|off; by default live on a terminal, lines otherwise. */
-export function progressMode(env: NodeJS.ProcessEnv, isTty: boolean): ProgressMode {
-  const asked = env.RUNBASE_PROGRESS?.trim();
-  if (asked === 'live' || asked === 'lines' || asked === 'off') return asked;
-  return isTty ? 'live' : 'lines';
+/** The mode asked for (RUNBASE_PROGRESS, read by src/settings); by default live on a terminal, lines otherwise. */
+export function progressMode(asked: ProgressMode | undefined, isTty: boolean): ProgressMode {
+  return asked ?? (isTty ? 'live' : 'lines');
 }
 
 export function readSnapshot(file: string): ProgressSnapshot | undefined {
