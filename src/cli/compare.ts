@@ -5,8 +5,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkReportDir, ConfigError, loadConfig, runSettingsEnv, type Config } from '../config.ts';
-import { TargetError } from '../http/types.ts';
+import { checkReportDir, ConfigError, loadConfig, runSettingsEnv, type Config } from '../settings/index.ts';
+import { TargetError } from '../contract/exchange.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { buildCorpus } from '../compare/corpus.ts';
 import { compareContract } from '../compare/aspects.ts';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contract, contractsDir } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { readErrorBody } from '../oracles/error-answer.ts';
 
 export interface AspectSpec { name: string; byValue: boolean; informational?: boolean; what: string }

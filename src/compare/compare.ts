@@ -1,7 +1,7 @@
 // The differential run: calibrate the noise of the base target, send the corpus to both, compare every
 // judged aspect, and score fidelity overall, per family and per aspect; group the differences into
 // distinct findings. Informational aspects are reported but do not lower the overall or family scores.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { aspectsOf, compareContract } from './aspects.ts';
 import type { CorpusItem } from './corpus.ts';
 import type { Side } from './send.ts';

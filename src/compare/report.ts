@@ -5,7 +5,7 @@
 // every curl; whole bodies are saved under the report directory.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { recordExchange, redactText, type Secrets } from '../conformance/redact.ts';
 import { describeAnswer } from '../oracles/error-answer.ts';
 import { curlCommand, loadSettingsStep } from '../report/curl.ts';

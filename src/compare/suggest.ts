@@ -5,9 +5,9 @@
 // passes). Each finding is then either explained (gone with the settings; by the settings without
 // which it comes back) or named as one no setting explains.
 import { devNull } from 'node:os';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../settings/index.ts';
 import { provisionFixtures, startEmulator } from '../emulator/index.ts';
-import { changedChoices, choiceCatalogue, defaultChoices, type ChoiceValue, type OpenChoices } from '../emulator/choices.ts';
+import { changedChoices, choiceCatalogue, defaultChoices, type ChoiceValue, type OpenChoices } from '../contract/emulator-choices.ts';
 import { aspectDistance, aspectsOf, compareContract } from './aspects.ts';
 import type { CompareResult, Difference } from './compare.ts';
 import type { CorpusItem } from './corpus.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { contract, runCost, modelById } from '../contract/index.ts';
 import { startEmulator, type RunningEmulator } from './index.ts';
-import { choiceCatalogue, choicesFromJson, parseChoiceArgs, resolveChoices, type ChoiceName, type ChoiceValue } from './choices.ts';
+import { choiceCatalogue, choicesFromJson, parseChoiceArgs, resolveChoices, type ChoiceName, type ChoiceValue } from '../contract/emulator-choices.ts';
 
 const root = contract.limits.apiRootPath;
 const valid = JSON.stringify({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } });

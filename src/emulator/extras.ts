@@ -2,7 +2,7 @@
 // headers), applied to the pipeline's answer when the emulator's choices ask for them (a requestId or
 // error.type are the envelopeExtras choice, choice-steps.ts). At the defaults the answer is as it was.
 import type { Answer, Ctx } from './pipeline.ts';
-import type { OpenChoices } from './choices.ts';
+import type { OpenChoices } from '../contract/emulator-choices.ts';
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
