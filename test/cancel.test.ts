@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countedEmulator, type HostileTarget, type ProxyCounts } from '../src/selftest/hostile.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/cli/preflight.ts';
-import { LOCK_FILE } from '../src/cli/run-lock.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
+import { LOCK_FILE } from '../src/runner/run-lock.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import { cleanEnv, repoRoot, runConformance } from './helpers.ts';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract } from '../src/contract/index.ts';
 import { cheaterAfter, type ProxyCounts } from '../src/selftest/hostile.ts';
 import { runnerPool } from '../src/selftest/matrix.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/cli/preflight.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 
 const RUNS = '3';

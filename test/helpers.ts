@@ -20,7 +20,7 @@ export function runConformance(env: Record<string, string>, timeoutMs = 240_000,
   return new Promise((resolve, reject) => {
     // A report directory of its own unless given: one run per directory (test files run side by side).
     const reports = { RUNBASE_REPORT_DIR: join(mkdtempSync(join(tmpdir(), 'runbase-cli-')), 'reports'), ...env };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv(reports), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: repoRoot, env: cleanEnv(reports), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

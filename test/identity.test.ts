@@ -2,7 +2,7 @@
 // User-Agent: runbase-conformance/<version>, or RUNBASE_USER_AGENT; the probes' run ids and keys are
 // drawn from the run's seed, not fixed strings a target could recognise.
 import { afterAll, describe, expect, it } from 'vitest';
-import { VERSION } from '../src/config.ts';
+import { VERSION } from '../src/settings/index.ts';
 import { absentRunId, seededToken } from '../src/conformance/requests.ts';
 import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
 import { countedEmulator, type ProxyCounts } from '../src/selftest/hostile.ts';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countedEmulator, redirectsAfter, type ProxyCounts } from '../src/selftest/hostile.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/cli/preflight.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
 import { proxyFor } from '../src/http/client.ts';
 import { runConformance } from './helpers.ts';
 

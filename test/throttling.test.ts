@@ -3,7 +3,7 @@
 // reason when nothing else was judged, and no other rule loses its verdict), and a Retry-After past the
 // cap ends the run with exit 2. Emulators with a swapped first step, on the virtual clock.
 import { absentRunId, readRun } from '../src/conformance/requests.ts';
-import { DEFAULTS } from '../src/config.ts';
+import { DEFAULTS } from '../src/settings/index.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // EnvHttpProxyAgent reads them (curl's meaning; lower case first); a failure to reach a proxy names it.
 import { isUtf8 } from 'node:buffer';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from './types.ts';
+import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from '../contract/exchange.ts';
 
 export interface Client {
   send(req: HttpRequest): Promise<Exchange>;

@@ -1,6 +1,6 @@
 // Answers judged as bytes too: what JSON.parse hides. A parser keeps the last of duplicate keys
 // (others keep the first), and decodes invalid UTF-8 to U+FFFD without a word.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { violation, type Check } from './types.ts';
 
 /**

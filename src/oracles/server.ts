@@ -1,4 +1,4 @@
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { codesForStatus, contract } from '../contract/index.ts';
 import { envelopeShape } from './envelope.ts';
 import { describeAnswer, readErrorBody } from './error-answer.ts';

@@ -4,7 +4,7 @@ import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
-import { htmlText } from './escape.ts';
+import { htmlText } from '../conformance/escape.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
 
 const esc = htmlText;

@@ -2,7 +2,7 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand } from './curl.ts';
-import { xmlText } from './escape.ts';
+import { xmlText } from '../conformance/escape.ts';
 
 const xml = xmlText;
 

@@ -3,7 +3,7 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
-import { mdCode, mdFence, mdText } from './escape.ts';
+import { mdCode, mdFence, mdText } from '../conformance/escape.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
 /** A table cell: plain text, escaped (a `|` would open a column, a backtick a code span). */

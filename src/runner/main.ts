@@ -1,23 +1,22 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
 // target error. Configuration (and the report directory) is validated and a remote target is
-// probed (src/cli/preflight.ts) before any rule runs;
+// probed (src/runner/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startVitest } from 'vitest/node';
-import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { createVitest } from 'vitest/node';
+import { ConfigError, checkReportDir, parseSettings, readSettings, runbaseOnly, type Config } from '../settings/index.ts';
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from '../runner/args.ts';
-import { ShardError } from '../runner/shard.ts';
-import { ConcurrencyError } from '../runner/concurrency.ts';
+import { runnerArgs } from './args.ts';
+import { ShardError } from '../contract/shard.ts';
 import { clearReports } from '../report/write.ts';
-import { consoleSafe } from '../report/escape.ts';
+import { consoleSafe } from '../conformance/escape.ts';
 import { killDescendants, onInterrupt, signalExitCode } from './interrupt.ts';
 import { LockedError, lockReportDir, type HeldLock } from './run-lock.ts';
 
@@ -75,14 +74,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let settings: Record<string, string>;
   try {
     // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
-    const runner = runnerArgs(argv, process.env);
+    const runner = runnerArgs(argv);
     argv = runner.argv;
-    Object.assign(process.env, runner.env);
-    config = loadConfig(process.env);
+    // The one read of the settings; the run's parts get them from here (provide), not from process.env.
+    settings = runbaseOnly(readSettings(process.env, { overrides: runner.env }));
+    config = parseSettings(settings);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
+    if (error instanceof ConfigError || error instanceof ShardError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -105,7 +106,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   clearReports(config.reportDir);
-  const reporter = new ConformanceReporter({ runId, config });
+  const reporter = new ConformanceReporter({ runId, settings: config });
   const stopListening = onInterrupt((signal) => {
     // Nothing more is sent: the vitest worker and Pact's verifier end now, the embedded emulator with us.
     killDescendants();
@@ -116,7 +117,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.exit(code);
   });
   try {
-    return await run(config, argv, reporter);
+    return await run(config, settings, argv, reporter);
   } finally {
     stopListening();
     lock.release();
@@ -124,26 +125,30 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 /** The run proper, once its report directory is its own: preflight, the rules, the broker. */
-async function run(config: Config, argv: string[], reporter: ConformanceReporter): Promise<number> {
+async function run(config: Config, settings: Record<string, string>, argv: string[], reporter: ConformanceReporter): Promise<number> {
   const checked = await preflight(config);
   if (checked.problem) {
     console.error(consoleSafe(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`));
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
-  // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
-  // only, so the broker settings are kept for the publish step and hidden from the run.
-  const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
-  for (const k of Object.keys(brokerEnv)) delete process.env[k];
   try {
-    const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
-    await vitest.close();
+    const vitest = await createVitest('test', { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    try {
+      for (const project of vitest.projects) {
+        project.provide('runbaseSettings', { config, raw: settings, ...(reporter.progressFile ? { progressFile: reporter.progressFile } : {}) });
+        // The rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
+        project.config.maxConcurrency = config.concurrency;
+      }
+      await vitest.start(argv);
+    } finally {
+      await vitest.close();
+    }
   } catch (error) {
     console.error(consoleSafe(`error: the run could not start: ${(error as Error).message}`));
     return EXIT.error;
   }
   let code = reporter.exitCode;
-  Object.assign(process.env, brokerEnv);
   code = Math.max(code, await publishToBroker(config));
   console.log(`exit ${code}: ${MEANING[code]}`);
   return code;
