@@ -86,7 +86,9 @@ describe('no redirect to another origin is followed', () => {
     const target = await redirectsAfter(PREFLIGHT_MAX_REQUESTS, otherUrl)();
     closers.push(() => target.close());
     const run = await runConformance({ ...target.env, RUNBASE_SUITES: 'pact', RUNBASE_RUNS: '1' });
-    expect(run.code, run.output).toBe(1);
+    // The redirect is judged as the answer it is (a loaded machine may also see a keep-alive reset: exit 2).
+    expect([1, 2], run.output).toContain(run.code);
+    expect(run.stdout).toMatch(/✗ failed +PACT-[A-Z-]+ [\s\S]*expected \d+ but was 307/);
     expect(elsewhere).toBe(0);
   });
 });
