@@ -140,7 +140,9 @@ export class ConformanceReporter implements Reporter {
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
     const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
     this.say(`  ${MARK[result.verdict] ?? '?'} ${result.verdict.padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
-    if (result.verdict === 'failed' || result.verdict === 'warned') {
+    // A rule that broke inside the suite (no verdict reached) says why, or exit 2 would be a riddle.
+    const broke = result.verdict === 'skipped' && testCase.result().state === 'failed';
+    if (result.verdict === 'failed' || result.verdict === 'warned' || broke) {
       for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
     }
   }
