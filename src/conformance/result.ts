@@ -5,6 +5,9 @@ import type {} from 'vitest'; // vitest's types loaded here, so the TaskMeta aug
 
 export type Verdict = 'passed' | 'failed' | 'warned' | 'skipped' | 'observed';
 
+/** How a rule that had nothing to judge (no 500 to look at, every case inconclusive) begins its skip reason. */
+export const NOTHING_JUDGED = 'judged no case';
+
 export interface RecordedExchange {
   request: {
     method: string; url: string; headers: Record<string, string>; body?: string; bodyBytes?: number; bodyEncoding?: 'utf8' | 'base64';

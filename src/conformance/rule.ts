@@ -9,7 +9,7 @@ import type { Violation } from '../oracles/types.ts';
 import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
-import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
+import { NOTHING_JUDGED, type Failure, type Observation, type RuleResult, type Verdict } from './result.ts';
 import { inShard } from '../contract/shard.ts';
 import { activity } from '../http/clock.ts';
 import { oneLine } from './escape.ts';
@@ -293,7 +293,7 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     // Nothing judged: a skip with the reason, never a pass.
     const judgedSomething = result.cases > 0 || result.failures.length > 0 || (entry.level === 'observe' && result.observations.length > 0);
     if (!judgedSomething) {
-      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? `judged no case${result.notes.length ? ` (${result.notes[0]})` : ''}`);
+      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? `${NOTHING_JUDGED}${result.notes.length ? ` (${result.notes[0]})` : ''}`);
     }
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
     if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import type { ConformanceReport } from '../report/model.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import { NOTHING_JUDGED, type RuleResult } from '../conformance/result.ts';
 import { isProbeFailure } from '../conformance/documented-errors.ts';
 import type { Deviation } from './deviations.ts';
 
@@ -154,7 +154,8 @@ export async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promis
   return out;
 }
 
-export interface SeedRun { seed: number; exitCode: number | null; failed: string[]; warned: string[]; skipped: string[] }
+/** `skipped`: rules skipped for a reason; `nothingToJudge`: skipped because the run gave them nothing (SRV-500-SHAPE without a 500). */
+export interface SeedRun { seed: number; exitCode: number | null; failed: string[]; warned: string[]; skipped: string[]; nothingToJudge: string[] }
 
 export interface MatrixResult { verdicts: Verdict[]; seeds: SeedRun[]; killRate: number; gateKillRate: number; startedAt: string; finishedAt: string }
 
@@ -182,7 +183,8 @@ export async function runMatrix(deviations: Deviation[], opts: MatrixOptions): P
   let done = 0;
   const seedRun = (seed: number, run: TargetRun): SeedRun => {
     const rules = run.report?.rules ?? [];
-    const s = { seed, exitCode: run.exitCode, failed: ids(rules, 'failed'), warned: ids(rules, 'warned'), skipped: ids(rules, 'skipped') };
+    const vacuous = rules.filter((r) => r.verdict === 'skipped' && r.skipReason?.startsWith(NOTHING_JUDGED)).map((r) => r.id);
+    const s = { seed, exitCode: run.exitCode, failed: ids(rules, 'failed'), warned: ids(rules, 'warned'), skipped: ids(rules, 'skipped').filter((id) => !vacuous.includes(id)), nothingToJudge: vacuous };
     opts.onProgress?.({ done: ++done, total, seed: s, ms: run.ms });
     return s;
   };
