@@ -1,6 +1,6 @@
 // Reading and judging a documented error answer: {"error": {"message", "code"}} with a status.
 import type { Exchange } from '../contract/exchange.ts';
-import { errorForFault, type ErrorEntry } from '../contract/index.ts';
+import { documentedErrorStatuses, errorForFault, type ErrorEntry } from '../contract/index.ts';
 import { violation, type Violation, isRecord } from './types.ts';
 
 export interface ErrorBody { code: string; message: string }
@@ -65,4 +65,12 @@ export function hasDocumentedMessage(exchange: Exchange, entry: ErrorEntry): Vio
  * the scheduler, the session and the rate-limit rules share. */
 export function isRateLimited(exchange: Exchange): boolean {
   return matchingError(exchange, [errorForFault('rateLimited')]) !== undefined;
+}
+
+/** An error answer at all: a documented error status with the envelope. Which code is other checks'
+ * business; a 2xx, a redirect or a body without the envelope is not an error answer. */
+export function answeredAsError(exchange: Exchange): Violation[] {
+  const { status } = exchange.response;
+  if (documentedErrorStatuses().includes(status) && readErrorBody(exchange)) return [];
+  return violation('answeredAsError', 'expected an error answer', `a documented error status (${documentedErrorStatuses().join(', ')}) with the envelope`, describeAnswer(exchange));
 }
