@@ -36,6 +36,10 @@ export interface Config {
   reportDir: string;
   /** virtual: the target is an emulator whose admin API moves its clock; waiting advances it. */
   clock: 'real' | 'virtual';
+  /** The baseline of accepted findings (RUNBASE_BASELINE, else ./conformance-baseline.json when there). */
+  baseline?: string;
+  /** A stale baseline entry fails the run (RUNBASE_FAIL_ON_STALE). */
+  failOnStale: boolean;
 }
 
 export const DEFAULTS = {
@@ -45,6 +49,7 @@ export const DEFAULTS = {
   timeoutMs: 10_000,
   maxRetryAfterSeconds: 60,
   reportDir: 'reports',
+  baseline: 'conformance-baseline.json',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -235,6 +240,7 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
   if (clock === 'virtual' && !(adminUrl && adminToken)) throw new ConfigError(`RUNBASE_CLOCK=virtual needs the emulator's state API (${adminUrlName}, ${adminTokenName})`);
 
   const otherRun = text(env, envName('otherAccountRun'));
+  const baseline = baselinePath(env);
   return {
     target,
     embedded,
@@ -253,7 +259,23 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     maxRequests: integer(env, 'RUNBASE_MAX_REQUESTS', DEFAULTS.maxRequests[kind], 1, 1_000_000),
     reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir,
     clock,
+    ...(baseline ? { baseline } : {}),
+    failOnStale: flag(env, 'RUNBASE_FAIL_ON_STALE'),
   };
+}
+
+/** Where `baseline add/prune` write and read by default: the baseline file and the report directory. */
+export function baselineSettings(processEnv: Env = process.env): { file: string; reportDir: string } {
+  const env: Env = { ...readDotenv(processEnv.RUNBASE_ENV_FILE ?? '.env', processEnv.RUNBASE_ENV_FILE !== undefined), ...processEnv };
+  return { file: text(env, 'RUNBASE_BASELINE') ?? DEFAULTS.baseline, reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir };
+}
+
+/** A named baseline must be there; the default one is used when present. Its content is read by src/report/baseline.ts. */
+function baselinePath(env: Env): string | undefined {
+  if (env.RUNBASE_BASELINE !== undefined && env.RUNBASE_BASELINE.trim() === '') throw new ConfigError('RUNBASE_BASELINE is set but empty');
+  const named = text(env, 'RUNBASE_BASELINE');
+  if (named !== undefined && !existsSync(named)) throw new ConfigError(`RUNBASE_BASELINE (--baseline) names a file that does not exist: ${named}`);
+  return named ?? (existsSync(DEFAULTS.baseline) ? DEFAULTS.baseline : undefined);
 }
 
 // Runs in a child so the check is bounded in time whatever the file system does (Node's recursive

@@ -15,6 +15,12 @@ import { secretsOf } from '../conformance/session.ts';
 import { runnerArgs } from '../runner/args.ts';
 import { ShardError } from '../runner/shard.ts';
 import { ConcurrencyError } from '../runner/concurrency.ts';
+import { SelectionError } from '../runner/select.ts';
+import { GateArgsError, failedRules, gateArgs, lastReport } from './gate-args.ts';
+import { BaselineError, readBaseline } from '../report/baseline.ts';
+import type { RunBaseline } from '../report/gate.ts';
+import { main as baselineMain } from './baseline.ts';
+import { replay } from './replay.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -56,6 +62,16 @@ const HELP = `Usage: runbase-conformance [SUITE …]   (in a clone: npm test [--
 
 SUITE filters the suite files by name (auth, limits, …); none runs them all.
 
+  --rule ID[,ID…]     run just these rules (RUNBASE_RULES); ids are in contracts/rules.json
+  --last-failed       run the rules that failed in the report directory's last run
+  --replay CASE       send one recorded failing case of the last run again (case ids are in its reports)
+  --baseline FILE     accepted findings (RUNBASE_BASELINE; default ./conformance-baseline.json when present)
+  --fail-on-stale     a baseline entry that no longer reproduces fails the run (RUNBASE_FAIL_ON_STALE)
+
+  runbase-conformance baseline add --from reports/conformance.json --reason "…" [--expires YYYY-MM-DD]
+  runbase-conformance baseline prune [--from reports/conformance.json]
+  (docs/baseline.md)
+
 Runs the Runbase conformance suite against RUNBASE_URL, or against the embedded reference emulator when
 RUNBASE_URL is unset. Settings come from the environment or a .env file in the current directory
 (RUNBASE_ENV_FILE names another); reports go to ./reports (RUNBASE_REPORT_DIR). Every variable is
@@ -64,20 +80,38 @@ described in .env.example and the README.
 Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (argv[0] === 'baseline') return baselineMain(argv.slice(1));
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
     return EXIT.conforms;
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let gate: ReturnType<typeof gateArgs>;
+  let baseline: RunBaseline | undefined;
   try {
+    // --rule, --baseline, --replay… are the gate's (src/cli/gate-args.ts); they become settings.
+    gate = gateArgs(argv);
+    argv = gate.argv;
+    Object.assign(process.env, gate.env);
     // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
     const runner = runnerArgs(argv, process.env);
     argv = runner.argv;
     Object.assign(process.env, runner.env);
     config = loadConfig(process.env);
+    if (gate.replay !== undefined) return await replay(gate.replay, config);
+    if (config.baseline) baseline = { file: config.baseline, doc: readBaseline(config.baseline), failOnStale: config.failOnStale };
+    if (gate.lastFailed) {
+      const rules = failedRules(lastReport(config.reportDir));
+      if (rules.length === 0) {
+        console.log(`--last-failed: no rule failed in the last run (${join(config.reportDir, 'conformance.json')}); nothing to re-run`);
+        return EXIT.conforms;
+      }
+      process.env.RUNBASE_RULES = rules.join(',');
+      console.log(`--last-failed: re-running ${rules.join(', ')}`);
+    }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError || error instanceof SelectionError || error instanceof GateArgsError || error instanceof BaselineError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -98,7 +132,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   // only, so the broker settings are kept for the publish step and hidden from the run.
   const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
   for (const k of Object.keys(brokerEnv)) delete process.env[k];
-  const reporter = new ConformanceReporter();
+  const reporter = new ConformanceReporter(baseline ? { baseline } : {});
   try {
     const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     await vitest.close();

@@ -12,6 +12,8 @@ import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { currentShard, shardLabel } from '../runner/shard.ts';
+import { currentSelection } from '../runner/select.ts';
+import { gateOutcomes, markKnown, baselineSummaryLines, type RunBaseline } from './gate.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -25,6 +27,8 @@ export interface ReporterOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
+  /** The baseline of accepted findings, read and checked before the run (src/report/baseline.ts). */
+  baseline?: RunBaseline;
 }
 
 export class ConformanceReporter implements Reporter {
@@ -38,6 +42,7 @@ export class ConformanceReporter implements Reporter {
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
   private readonly progress: ProgressMode;
+  private readonly baseline?: RunBaseline;
   private readonly progressFile: string;
   private progressTimer?: NodeJS.Timeout;
   private lastProgressLine = 0;
@@ -48,6 +53,7 @@ export class ConformanceReporter implements Reporter {
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.env = opts.env ?? process.env;
+    if (opts.baseline) this.baseline = opts.baseline;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
     this.progress = opts.progress ?? progressMode(this.env, !opts.write && process.stdout.isTTY === true);
     if (this.progress === 'live' && opts.write) this.progress = 'lines';
@@ -121,7 +127,9 @@ export class ConformanceReporter implements Reporter {
     if (!result) return;
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
     const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
-    this.say(`  ${MARK[result.verdict] ?? '?'} ${result.verdict.padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
+    // A rule whose every failure is in the baseline reads as known, not as failed.
+    const known = this.baseline ? markKnown(result, this.baseline) : false;
+    this.say(`  ${known ? '≈' : MARK[result.verdict] ?? '?'} ${(known ? 'known' : result.verdict).padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
     if (result.verdict === 'failed' || result.verdict === 'warned') {
       for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
     }
@@ -136,9 +144,12 @@ export class ConformanceReporter implements Reporter {
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
-    this.exitCode = exitCodeFor(outcomes, runErrors);
     const config = this.config;
     const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+    // The baseline decides which failures fail the gate; without one, every failure does.
+    const gate = gateOutcomes(outcomes, results, this.baseline);
+    this.exitCode = gate.exitCode(exitCodeFor(gate.outcomes, runErrors));
+    const selection = currentSelection(this.env);
     this.report = buildReport({
       target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
@@ -151,6 +162,8 @@ export class ConformanceReporter implements Reporter {
       errors: [...runErrors, ...new Set(results.flatMap((r) => (r.targetError ? [`target error in ${r.id}: ${r.targetError}`] : [])))].map((e) => redactText(e, this.secrets)),
       rules: results,
       ...(shard ? { shard } : {}),
+      ...(selection ? { selection } : {}),
+      ...(gate.verdict ? { baseline: gate.verdict } : {}),
     });
     this.written = writeReport(this.report, config?.reportDir ?? this.env.RUNBASE_REPORT_DIR ?? 'reports', this.env, this.secrets, this.settingsFile());
     this.printSummary(this.report);
@@ -158,7 +171,8 @@ export class ConformanceReporter implements Reporter {
 
   private printSummary(report: ConformanceReport): void {
     const lines = ['', summaryLine(report)];
-    for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
+    if (report.baseline) lines.push(...baselineSummaryLines(report));
+    else for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);

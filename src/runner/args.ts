@@ -5,9 +5,10 @@ import { basename } from 'node:path';
 import { parseShard } from './shard.ts';
 import { ruleConcurrency } from './concurrency.ts';
 import { readDotenv } from '../config.ts';
+import { parseRuleSelection } from './select.ts';
 
 /** The runner's own settings; like every setting they may come from the settings file (.env). */
-const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES'] as const;
+const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES', 'RUNBASE_RULES'] as const;
 
 export interface RunnerArgs {
   /** What is left for vitest. */
@@ -37,5 +38,6 @@ export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Run
   // Validate before any request: a bad shard or concurrency is a configuration error (exit 2).
   parseShard(out.RUNBASE_SHARD ?? env.RUNBASE_SHARD);
   ruleConcurrency({ ...env, ...out });
+  parseRuleSelection(out.RUNBASE_RULES ?? env.RUNBASE_RULES);
   return { argv: rest, env: out };
 }

@@ -11,15 +11,20 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
 import { startProgressFeed } from './progress-feed.ts';
+import { currentSelection, familiesOf } from './select.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 
 /** suites/<family>.test.ts in family order; RUNBASE_SUITES=auth,limits keeps only those families. */
 export function suiteFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const only = env.RUNBASE_SUITES?.split(',').map((s) => s.trim()).filter(Boolean);
+  // A rule selection loads only the suites that hold its rules.
+  const selected = currentSelection(env);
+  const holds = selected && familiesOf(selected);
   return readdirSync(SUITES)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => !only || only.includes(familyOf(f)))
+    .filter((f) => !holds || holds.includes(familyOf(f)))
     .sort((a, b) => conformanceRank(a) - conformanceRank(b) || a.localeCompare(b))
     .map((f) => join(SUITES, f));
 }
