@@ -1,0 +1,204 @@
+// The gate teams can live with, end to end: the conformance CLI (a long-lived runner process calling its
+// main() per job, src/selftest/cli-runner.ts) against emulators on loopback — a deviant with two
+// deviations on different rules (AUTH-UNKNOWN-KEY, AUTH-DISABLED), and the faithful one. Targeted
+// re-runs (--rule, --last-failed, --replay) reproduce the full run's verdicts; the baseline makes
+// failures known, new, stale or expired; fingerprints hold across seeds, RUNBASE_RUNS and shards, and
+// tell two deviations of one rule apart. Most runs select the two rules, to stay cheap.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator, provisionFixtures, type Step } from '../src/emulator/index.ts';
+import { combinedSteps } from '../src/selftest/combined.ts';
+import { deviationByName } from '../src/selftest/deviations.ts';
+import { runnerPool } from '../src/selftest/matrix.ts';
+import { shardOfRule } from '../src/runner/shard.ts';
+import { contract } from '../src/contract/index.ts';
+import type { ConformanceReport } from '../src/report/model.ts';
+import type { Baseline } from '../src/report/baseline.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'runbase-baseline-'));
+const pool = runnerPool(1);
+const emulators: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await pool.close();
+  for (const close of emulators) await close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const UNKNOWN = 'AUTH-UNKNOWN-KEY';
+const DISABLED = 'AUTH-DISABLED';
+const BOTH = [UNKNOWN, DISABLED].join(',');
+
+/** One emulator; each run gets fresh keys and accounts on it. */
+async function target(steps?: Step[]): Promise<() => Record<string, string>> {
+  const emulator = await startEmulator({ clock: 'virtual', ...(steps ? { steps } : {}) });
+  emulators.push(() => emulator.close());
+  return () => ({ ...provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken }), RUNBASE_CLOCK: 'virtual' });
+}
+
+const base = () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('RUNBASE_') && !e[0].startsWith('VITEST') && !e[0].startsWith('PACT_BROKER')));
+let runs = 0;
+
+/** One CLI job: the target's settings, a report directory of its own (unless given), `argv`. */
+async function cli(env: (() => Record<string, string>) | undefined, settings: Record<string, string>, argv: string[] = []): Promise<{ code: number | null; output: string; reportDir: string; report: () => ConformanceReport }> {
+  const reportDir = settings.RUNBASE_REPORT_DIR ?? join(dir, `run-${++runs}`);
+  const job = { ...base(), ...(env ? env() : {}), RUNBASE_ENV_FILE: '/dev/null', NO_COLOR: '1', RUNBASE_PROGRESS: 'off', RUNBASE_SEED: '7', RUNBASE_RUNS: '5', ...settings, RUNBASE_REPORT_DIR: reportDir };
+  const { code, output } = await pool.run(job, argv);
+  return { code, output, reportDir, report: () => JSON.parse(readFileSync(join(reportDir, 'conformance.json'), 'utf8')) as ConformanceReport };
+}
+
+const verdicts = (r: ConformanceReport, ids?: string[]) => Object.fromEntries(r.rules.filter((x) => !ids || ids.includes(x.id)).map((x) => [x.id, x.verdict]));
+/** Per rule, its failures' fingerprints (sorted, distinct). */
+const fingerprints = (r: ConformanceReport, ids: string[]) => Object.fromEntries(ids.map((id) => [id, [...new Set(r.rules.find((x) => x.id === id)?.failures.map((f) => f.fingerprint) ?? [])].sort()]));
+
+const deviant = target(combinedSteps('unknown-key-as-missing', 'disabled-key-accepted'));
+const faithful = target();
+
+describe('targeted re-runs reproduce the full run', () => {
+  let full: Awaited<ReturnType<typeof cli>>;
+
+  it('a full run, then --rule, --last-failed and --replay: the same verdicts and fingerprints for what they select', async () => {
+    full = await cli(await deviant, {});
+    expect(full.code, full.output).toBe(1);
+    const whole = full.report();
+    expect(verdicts(whole, [UNKNOWN, DISABLED])).toEqual({ [UNKNOWN]: 'failed', [DISABLED]: 'failed' });
+    // Every failure prints the commands that re-run it, in every report.
+    for (const f of whole.rules.find((r) => r.id === UNKNOWN)!.failures) {
+      expect(f.fingerprint).toMatch(/^[0-9a-f]{12}$/);
+      for (const file of ['conformance.md', 'conformance.html', 'junit.xml']) {
+        const text = readFileSync(join(full.reportDir, file), 'utf8');
+        expect(text, file).toContain(f.fingerprint!);
+        expect(text, file).toContain(`--rule ${UNKNOWN}`);
+        expect(text, file).toContain(`--replay ${f.caseId}`);
+      }
+    }
+    expect(full.output).toContain(`--replay ${UNKNOWN}:1`);
+
+    const selected = await cli(await deviant, {}, ['--rule', BOTH]);
+    expect(selected.code, selected.output).toBe(1);
+    expect(selected.report().rules.map((r) => r.id).sort()).toEqual([DISABLED, UNKNOWN]);
+    expect(verdicts(selected.report())).toEqual(verdicts(whole, [UNKNOWN, DISABLED]));
+    expect(fingerprints(selected.report(), [UNKNOWN, DISABLED])).toEqual(fingerprints(whole, [UNKNOWN, DISABLED]));
+
+    const failed = whole.rules.filter((r) => r.verdict === 'failed' || r.verdict === 'warned').map((r) => r.id);
+    const lastDir = join(dir, 'last-failed');
+    cpSync(full.reportDir, lastDir, { recursive: true });
+    const last = await cli(await deviant, { RUNBASE_REPORT_DIR: lastDir }, ['--last-failed']);
+    expect(last.code, last.output).toBe(1);
+    expect(last.output).toContain(`--last-failed: re-running ${failed.join(', ')}`);
+    expect(last.report().rules.map((r) => r.id)).toEqual(failed);
+    expect(verdicts(last.report())).toEqual(verdicts(whole, failed));
+    expect(fingerprints(last.report(), [UNKNOWN, DISABLED])).toEqual(fingerprints(whole, [UNKNOWN, DISABLED]));
+
+    // One recorded case, sent again as recorded: it still fails on the deviant, with its fingerprint;
+    // the same case holds on the faithful emulator.
+    for (const id of [UNKNOWN, DISABLED]) {
+      const failure = whole.rules.find((r) => r.id === id)!.failures[0]!;
+      const replayed = await cli(await deviant, { RUNBASE_REPORT_DIR: full.reportDir }, ['--replay', failure.caseId!]);
+      expect(replayed.code, replayed.output).toBe(1);
+      expect(replayed.output).toContain(`fingerprint ${failure.fingerprint}, as recorded`);
+    }
+    const onFaithful = await cli(await faithful, { RUNBASE_REPORT_DIR: full.reportDir }, ['--replay', `${UNKNOWN}:1`]);
+    expect(onFaithful.code, onFaithful.output).toBe(0);
+    expect(onFaithful.output).toContain('holds now');
+    expect((await cli(await deviant, { RUNBASE_REPORT_DIR: full.reportDir }, ['--replay', 'NOPE:1'])).code).toBe(2);
+    const unknownRule = await cli(await deviant, {}, ['--rule', `${UNKNOWN},AUTH-NO-SUCH-RULE`]);
+    expect(unknownRule.code).toBe(2);
+    expect(unknownRule.output).toContain('AUTH-NO-SUCH-RULE');
+  }, 600_000);
+});
+
+describe('the baseline: known, new, stale, expired', () => {
+  it('baseline one finding → exit 1 naming only the other; both → exit 0, 2 known; on the faithful emulator both are stale; an expired entry fails', async () => {
+    const first = await cli(await deviant, {}, ['--rule', BOTH]);
+    expect(first.code, first.output).toBe(1);
+    const all = join(dir, 'all.json');
+    const added = await cli(undefined, {}, ['baseline', 'add', '--from', join(first.reportDir, 'conformance.json'), '--reason', 'accepted while the key checks are rebuilt', '--baseline', all]);
+    expect(added.code, added.output).toBe(0);
+    const baseline = JSON.parse(readFileSync(all, 'utf8')) as Baseline;
+    expect(baseline.contractVersion).toBe(contract.version);
+    expect(baseline.entries.map((e) => e.rule).sort()).toEqual([DISABLED, UNKNOWN]);
+    const write = (name: string, entries: Baseline['entries']) => { const file = join(dir, name); writeFileSync(file, JSON.stringify({ ...baseline, entries })); return file; };
+    const onlyDisabled = write('disabled.json', baseline.entries.filter((e) => e.rule === DISABLED));
+
+    const one = await cli(await deviant, { RUNBASE_BASELINE: onlyDisabled }, ['--rule', BOTH]);
+    expect(one.code, one.output).toBe(1);
+    expect(one.output).toMatch(new RegExp(`✗ ${UNKNOWN} `));
+    expect(one.output).not.toMatch(new RegExp(`✗ ${DISABLED} `));
+    expect(one.output).toMatch(new RegExp(`≈ ${DISABLED} `));
+    expect(one.report().baseline).toMatchObject({ new: 1, known: 1, stale: [] });
+
+    const both = await cli(await deviant, {}, ['--rule', BOTH, '--baseline', all]);
+    expect(both.code, both.output).toBe(0);
+    expect(both.output).toContain('0 new, 2 known, 0 stale');
+    expect(readFileSync(join(both.reportDir, 'junit.xml'), 'utf8')).not.toContain('<failure');
+
+    const stale = await cli(await faithful, { RUNBASE_BASELINE: all }, ['--rule', BOTH]);
+    expect(stale.code, stale.output).toBe(0);
+    expect(stale.report().baseline!.stale.map((e) => e.rule).sort()).toEqual([DISABLED, UNKNOWN]);
+    const failing = await cli(await faithful, { RUNBASE_BASELINE: all }, ['--rule', BOTH, '--fail-on-stale']);
+    expect(failing.code, failing.output).toBe(1);
+    expect(failing.output).toContain('2 stale');
+    // A rule that did not run says nothing about its entries: not stale.
+    const narrow = await cli(await faithful, { RUNBASE_BASELINE: all, RUNBASE_FAIL_ON_STALE: '1' }, ['--rule', UNKNOWN]);
+    expect(narrow.code, narrow.output).toBe(1);
+    expect(narrow.report().baseline).toMatchObject({ unchecked: 1 });
+    expect(narrow.report().baseline!.stale.map((e) => e.rule)).toEqual([UNKNOWN]);
+    // prune drops what the run found stale.
+    const pruned = join(dir, 'pruned.json');
+    cpSync(all, pruned);
+    expect((await cli(undefined, {}, ['baseline', 'prune', '--from', join(stale.reportDir, 'conformance.json'), '--baseline', pruned])).code).toBe(0);
+    expect((JSON.parse(readFileSync(pruned, 'utf8')) as Baseline).entries).toEqual([]);
+
+    const expired = write('expired.json', baseline.entries.map((e) => (e.rule === DISABLED ? { ...e, expires: '2020-01-01' } : e)));
+    const late = await cli(await deviant, { RUNBASE_BASELINE: expired }, ['--rule', BOTH]);
+    expect(late.code, late.output).toBe(1);
+    expect(late.report().baseline).toMatchObject({ known: 1, new: 1 });
+    expect(late.report().rules.find((r) => r.id === DISABLED)!.failures.every((f) => f.baseline === 'expired')).toBe(true);
+
+    // A malformed baseline, or one for another contract, is exit 2 with the reason.
+    const noReason = write('no-reason.json', baseline.entries.map(({ reason: _, ...e }) => e) as Baseline['entries']);
+    const bad = await cli(await deviant, { RUNBASE_BASELINE: noReason }, ['--rule', UNKNOWN]);
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('reason is required');
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...baseline, contractVersion: 'another' }));
+    const wrongContract = await cli(await deviant, { RUNBASE_BASELINE: other }, ['--rule', UNKNOWN]);
+    expect(wrongContract.code).toBe(2);
+    expect(wrongContract.output).toContain('made for contract another');
+  }, 600_000);
+});
+
+describe('finding identity', () => {
+  it('one deviant: the same fingerprints under 10 seeds, other RUNBASE_RUNS values and two shard splits', async () => {
+    const reference = fingerprints((await cli(await deviant, {}, ['--rule', BOTH])).report(), [UNKNOWN, DISABLED]);
+    expect(reference[UNKNOWN]!.length).toBeGreaterThan(0);
+    expect(reference[DISABLED]!.length).toBeGreaterThan(0);
+    for (let seed = 1; seed <= 10; seed++) {
+      const run = await cli(await deviant, { RUNBASE_SEED: String(seed * 7919), RUNBASE_RUNS: String(2 + (seed % 4) * 3) }, ['--rule', BOTH]);
+      expect(run.code, run.output).toBe(1);
+      expect(fingerprints(run.report(), [UNKNOWN, DISABLED]), `seed ${seed * 7919}`).toEqual(reference);
+    }
+    for (const count of [2, 3]) {
+      for (const id of [UNKNOWN, DISABLED]) {
+        const run = await cli(await deviant, { RUNBASE_SHARD: `${shardOfRule(id, count)}/${count}` }, ['--rule', BOTH]);
+        expect(run.code, run.output).toBe(1);
+        expect(fingerprints(run.report(), [id]), `shard ${shardOfRule(id, count)}/${count}`).toEqual({ [id]: reference[id] });
+      }
+    }
+  }, 600_000);
+
+  it('two deviations of one rule give two different fingerprints', async () => {
+    const of = async (name: string) => {
+      const run = await cli(await target(deviationByName(name).steps()), {}, ['--rule', 'AUTH-EXPIRED']);
+      expect(run.code, run.output).toBe(1);
+      return fingerprints(run.report(), ['AUTH-EXPIRED'])['AUTH-EXPIRED']!;
+    };
+    const accepted = await of('expired-key-accepted');
+    const limited = await of('expired-key-rate-limited');
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(accepted.filter((f) => limited.includes(f))).toEqual([]);
+  }, 300_000);
+});
