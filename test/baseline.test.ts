@@ -1,6 +1,6 @@
 // The gate teams can live with, end to end: the conformance CLI (a long-lived runner process calling its
 // main() per job, src/selftest/cli-runner.ts) against emulators on loopback — a deviant with two
-// deviations on different rules (AUTH-UNKNOWN-KEY, AUTH-DISABLED), and the faithful one. Targeted
+// deviations on different rules (AUTH-UNKNOWN-KEY, BR-MODEL-NOT-FOUND), and the faithful one. Targeted
 // re-runs (--rule, --last-failed, --replay) reproduce the full run's verdicts; the baseline makes
 // failures known, new, stale or expired; fingerprints hold across seeds, RUNBASE_RUNS and shards, and
 // tell two deviations of one rule apart. Most runs select the two rules, to stay cheap.
@@ -27,8 +27,8 @@ afterAll(async () => {
 });
 
 const UNKNOWN = 'AUTH-UNKNOWN-KEY';
-const DISABLED = 'AUTH-DISABLED';
-const BOTH = [UNKNOWN, DISABLED].join(',');
+const MODEL = 'BR-MODEL-NOT-FOUND';
+const BOTH = [UNKNOWN, MODEL].join(',');
 
 /** One emulator; each run gets fresh keys and accounts on it. */
 async function target(steps?: Step[]): Promise<() => Record<string, string>> {
@@ -52,7 +52,7 @@ const verdicts = (r: ConformanceReport, ids?: string[]) => Object.fromEntries(r.
 /** Per rule, its failures' fingerprints (sorted, distinct). */
 const fingerprints = (r: ConformanceReport, ids: string[]) => Object.fromEntries(ids.map((id) => [id, [...new Set(r.rules.find((x) => x.id === id)?.failures.map((f) => f.fingerprint) ?? [])].sort()]));
 
-const deviant = target(combinedSteps('unknown-key-as-missing', 'disabled-key-accepted'));
+const deviant = target(combinedSteps('unknown-key-as-missing', 'unknown-model-as-invalid-input'));
 const faithful = target();
 
 describe('targeted re-runs reproduce the full run', () => {
@@ -62,7 +62,7 @@ describe('targeted re-runs reproduce the full run', () => {
     full = await cli(await deviant, {});
     expect(full.code, full.output).toBe(1);
     const whole = full.report();
-    expect(verdicts(whole, [UNKNOWN, DISABLED])).toEqual({ [UNKNOWN]: 'failed', [DISABLED]: 'failed' });
+    expect(verdicts(whole, [UNKNOWN, MODEL])).toEqual({ [UNKNOWN]: 'failed', [MODEL]: 'failed' });
     // Every failure prints the commands that re-run it, in every report.
     for (const f of whole.rules.find((r) => r.id === UNKNOWN)!.failures) {
       expect(f.fingerprint).toMatch(/^[0-9a-f]{12}$/);
@@ -77,9 +77,9 @@ describe('targeted re-runs reproduce the full run', () => {
 
     const selected = await cli(await deviant, {}, ['--rule', BOTH]);
     expect(selected.code, selected.output).toBe(1);
-    expect(selected.report().rules.map((r) => r.id).sort()).toEqual([DISABLED, UNKNOWN]);
-    expect(verdicts(selected.report())).toEqual(verdicts(whole, [UNKNOWN, DISABLED]));
-    expect(fingerprints(selected.report(), [UNKNOWN, DISABLED])).toEqual(fingerprints(whole, [UNKNOWN, DISABLED]));
+    expect(selected.report().rules.map((r) => r.id).sort()).toEqual([MODEL, UNKNOWN]);
+    expect(verdicts(selected.report())).toEqual(verdicts(whole, [UNKNOWN, MODEL]));
+    expect(fingerprints(selected.report(), [UNKNOWN, MODEL])).toEqual(fingerprints(whole, [UNKNOWN, MODEL]));
 
     const failed = whole.rules.filter((r) => r.verdict === 'failed' || r.verdict === 'warned').map((r) => r.id);
     const lastDir = join(dir, 'last-failed');
@@ -89,11 +89,11 @@ describe('targeted re-runs reproduce the full run', () => {
     expect(last.output).toContain(`--last-failed: re-running ${failed.join(', ')}`);
     expect(last.report().rules.map((r) => r.id)).toEqual(failed);
     expect(verdicts(last.report())).toEqual(verdicts(whole, failed));
-    expect(fingerprints(last.report(), [UNKNOWN, DISABLED])).toEqual(fingerprints(whole, [UNKNOWN, DISABLED]));
+    expect(fingerprints(last.report(), [UNKNOWN, MODEL])).toEqual(fingerprints(whole, [UNKNOWN, MODEL]));
 
     // One recorded case, sent again as recorded: it still fails on the deviant, with its fingerprint;
     // the same case holds on the faithful emulator.
-    for (const id of [UNKNOWN, DISABLED]) {
+    for (const id of [UNKNOWN, MODEL]) {
       const failure = whole.rules.find((r) => r.id === id)!.failures[0]!;
       const replayed = await cli(await deviant, { RUNBASE_REPORT_DIR: full.reportDir }, ['--replay', failure.caseId!]);
       expect(replayed.code, replayed.output).toBe(1);
@@ -118,15 +118,15 @@ describe('the baseline: known, new, stale, expired', () => {
     expect(added.code, added.output).toBe(0);
     const baseline = JSON.parse(readFileSync(all, 'utf8')) as Baseline;
     expect(baseline.contractVersion).toBe(contract.version);
-    expect(baseline.entries.map((e) => e.rule).sort()).toEqual([DISABLED, UNKNOWN]);
+    expect(baseline.entries.map((e) => e.rule).sort()).toEqual([MODEL, UNKNOWN]);
     const write = (name: string, entries: Baseline['entries']) => { const file = join(dir, name); writeFileSync(file, JSON.stringify({ ...baseline, entries })); return file; };
-    const onlyDisabled = write('disabled.json', baseline.entries.filter((e) => e.rule === DISABLED));
+    const onlyModel = write('model.json', baseline.entries.filter((e) => e.rule === MODEL));
 
-    const one = await cli(await deviant, { RUNBASE_BASELINE: onlyDisabled }, ['--rule', BOTH]);
+    const one = await cli(await deviant, { RUNBASE_BASELINE: onlyModel }, ['--rule', BOTH]);
     expect(one.code, one.output).toBe(1);
     expect(one.output).toMatch(new RegExp(`✗ ${UNKNOWN} `));
-    expect(one.output).not.toMatch(new RegExp(`✗ ${DISABLED} `));
-    expect(one.output).toMatch(new RegExp(`≈ ${DISABLED} `));
+    expect(one.output).not.toMatch(new RegExp(`✗ ${MODEL} `));
+    expect(one.output).toMatch(new RegExp(`≈ ${MODEL} `));
     expect(one.report().baseline).toMatchObject({ new: 1, known: 1, stale: [] });
 
     const both = await cli(await deviant, {}, ['--rule', BOTH, '--baseline', all]);
@@ -136,7 +136,7 @@ describe('the baseline: known, new, stale, expired', () => {
 
     const stale = await cli(await faithful, { RUNBASE_BASELINE: all }, ['--rule', BOTH]);
     expect(stale.code, stale.output).toBe(0);
-    expect(stale.report().baseline!.stale.map((e) => e.rule).sort()).toEqual([DISABLED, UNKNOWN]);
+    expect(stale.report().baseline!.stale.map((e) => e.rule).sort()).toEqual([MODEL, UNKNOWN]);
     const failing = await cli(await faithful, { RUNBASE_BASELINE: all }, ['--rule', BOTH, '--fail-on-stale']);
     expect(failing.code, failing.output).toBe(1);
     expect(failing.output).toContain('2 stale');
@@ -151,11 +151,11 @@ describe('the baseline: known, new, stale, expired', () => {
     expect((await cli(undefined, {}, ['baseline', 'prune', '--from', join(stale.reportDir, 'conformance.json'), '--baseline', pruned])).code).toBe(0);
     expect((JSON.parse(readFileSync(pruned, 'utf8')) as Baseline).entries).toEqual([]);
 
-    const expired = write('expired.json', baseline.entries.map((e) => (e.rule === DISABLED ? { ...e, expires: '2020-01-01' } : e)));
+    const expired = write('expired.json', baseline.entries.map((e) => (e.rule === MODEL ? { ...e, expires: '2020-01-01' } : e)));
     const late = await cli(await deviant, { RUNBASE_BASELINE: expired }, ['--rule', BOTH]);
     expect(late.code, late.output).toBe(1);
     expect(late.report().baseline).toMatchObject({ known: 1, new: 1 });
-    expect(late.report().rules.find((r) => r.id === DISABLED)!.failures.every((f) => f.baseline === 'expired')).toBe(true);
+    expect(late.report().rules.find((r) => r.id === MODEL)!.failures.every((f) => f.baseline === 'expired')).toBe(true);
 
     // A malformed baseline, or one for another contract, is exit 2 with the reason.
     const noReason = write('no-reason.json', baseline.entries.map(({ reason: _, ...e }) => e) as Baseline['entries']);
@@ -172,19 +172,22 @@ describe('the baseline: known, new, stale, expired', () => {
 
 describe('finding identity', () => {
   it('one deviant: the same fingerprints under 10 seeds, other RUNBASE_RUNS values and two shard splits', async () => {
-    const reference = fingerprints((await cli(await deviant, {}, ['--rule', BOTH])).report(), [UNKNOWN, DISABLED]);
-    expect(reference[UNKNOWN]!.length).toBeGreaterThan(0);
-    expect(reference[DISABLED]!.length).toBeGreaterThan(0);
+    const reference = fingerprints((await cli(await deviant, {}, ['--rule', BOTH])).report(), [UNKNOWN, MODEL]);
+    // One deviation per rule, one finding each.
+    expect(reference[UNKNOWN]).toHaveLength(1);
+    expect(reference[MODEL]).toHaveLength(1);
     for (let seed = 1; seed <= 10; seed++) {
       const run = await cli(await deviant, { RUNBASE_SEED: String(seed * 7919), RUNBASE_RUNS: String(2 + (seed % 4) * 3) }, ['--rule', BOTH]);
       expect(run.code, run.output).toBe(1);
-      expect(fingerprints(run.report(), [UNKNOWN, DISABLED]), `seed ${seed * 7919}`).toEqual(reference);
+      expect(fingerprints(run.report(), [UNKNOWN, MODEL]), `seed ${seed * 7919}`).toEqual(reference);
     }
+    // Each shard of a 2-way and a 3-way split that holds one of the rules.
     for (const count of [2, 3]) {
-      for (const id of [UNKNOWN, DISABLED]) {
-        const run = await cli(await deviant, { RUNBASE_SHARD: `${shardOfRule(id, count)}/${count}` }, ['--rule', BOTH]);
+      for (const index of new Set([UNKNOWN, MODEL].map((id) => shardOfRule(id, count)))) {
+        const run = await cli(await deviant, { RUNBASE_SHARD: `${index}/${count}` }, ['--rule', BOTH]);
         expect(run.code, run.output).toBe(1);
-        expect(fingerprints(run.report(), [id]), `shard ${shardOfRule(id, count)}/${count}`).toEqual({ [id]: reference[id] });
+        const held = [UNKNOWN, MODEL].filter((id) => shardOfRule(id, count) === index);
+        expect(fingerprints(run.report(), held), `shard ${index}/${count}`).toEqual(Object.fromEntries(held.map((id) => [id, reference[id]])));
       }
     }
   }, 600_000);

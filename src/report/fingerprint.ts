@@ -13,8 +13,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const NORMALISE: [name: string, pattern: RegExp, replacement: string][] = [
   ['iso-time', /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?/g, '<time>'],
   ['uuid', /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
-  ['run-id', new RegExp(`${escape(contract.limits.runs.idPrefix)}[A-Za-z0-9_-]+`, 'g'), '<run-id>'],
-  ['key', new RegExp(`${escape(contract.limits.keys.prefix)}[A-Za-z0-9_-]+`, 'g'), '<key>'],
+  // An id's tail is long and has no underscore, so codes that share the prefix (run_not_found) stay.
+  ['run-id', new RegExp(`${escape(contract.limits.runs.idPrefix)}[A-Za-z0-9]{8,}`, 'g'), '<run-id>'],
+  ['key', new RegExp(`${escape(contract.limits.keys.prefix)}[A-Za-z0-9_-]{8,}`, 'g'), '<key>'],
   ['ip', /\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b/gi, '<ip>'],
   ['random-token', /\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{12,}\b/g, '<token>'],
   ['large-number', /\d{5,}/g, '<n>'],
