@@ -7,7 +7,7 @@ import { inSelection } from '../runner/select.ts';
 import { identify } from './fingerprint.ts';
 import type { GateVerdict } from './gate.ts';
 
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 1;
 
 export interface ReportTarget { apiRoot: string; embedded: boolean }
 
