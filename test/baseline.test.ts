@@ -143,7 +143,7 @@ describe('the baseline: known, new, stale, expired', () => {
     // A rule that did not run says nothing about its entries: not stale.
     const narrow = await cli(await faithful, { RUNBASE_BASELINE: all, RUNBASE_FAIL_ON_STALE: '1' }, ['--rule', UNKNOWN]);
     expect(narrow.code, narrow.output).toBe(1);
-    expect(narrow.report().baseline).toMatchObject({ unchecked: 1 });
+    expect(narrow.report().baseline!.unchecked.map((e) => e.rule)).toEqual([MODEL]);
     expect(narrow.report().baseline!.stale.map((e) => e.rule)).toEqual([UNKNOWN]);
     // prune drops what the run found stale.
     const pruned = join(dir, 'pruned.json');

@@ -92,7 +92,7 @@ export interface BaselineVerdict {
   /** Entries past their date whose failure came back: it counts as new. */
   expired: BaselineEntry[];
   /** Entries whose rule did not run (another shard, a --rule selection, skipped): not judged. */
-  unchecked: number;
+  unchecked: BaselineEntry[];
 }
 
 const RAN: RuleResult['verdict'][] = ['passed', 'failed', 'warned'];
@@ -123,7 +123,7 @@ export function applyBaseline(rules: RuleResult[], baseline: Baseline, file: str
   }
   const ran = new Set(rules.filter((r) => RAN.includes(r.verdict)).map((r) => r.id));
   const stale = [...live.values()].filter((e) => ran.has(e.rule) && !seen.has(key(e.rule, e.fingerprint)));
-  const unchecked = [...live.values()].filter((e) => !ran.has(e.rule)).length;
+  const unchecked = [...live.values()].filter((e) => !ran.has(e.rule));
   return { file, known, new: fresh, stale, expired: [...expired], unchecked };
 }
 
@@ -132,7 +132,7 @@ export const allKnown = (rule: RuleResult): boolean => rule.failures.length > 0 
 
 /** One line for the console and the summaries. */
 export function baselineLine(v: BaselineVerdict): string {
-  return `baseline ${v.file}: ${v.new} new, ${v.known} known, ${v.stale.length} stale${v.expired.length ? `, ${v.expired.length} expired` : ''}${v.unchecked ? ` (${v.unchecked} entries not checked: their rules did not run)` : ''}`;
+  return `baseline ${v.file}: ${v.new} new, ${v.known} known, ${v.stale.length} stale${v.expired.length ? `, ${v.expired.length} expired` : ''}${v.unchecked.length ? ` (${v.unchecked.length} entries not checked: their rules did not run)` : ''}`;
 }
 
 /** Entries for the failures of a report (deduplicated, and not already in `into`). */

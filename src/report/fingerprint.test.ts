@@ -72,10 +72,26 @@ describe('the baseline', () => {
     const v = applyBaseline(rules, baseline, 'b.json', '2026-12-04');
     expect(rules[0]!.failures.map((f) => f.baseline)).toEqual(['known', 'new']);
     expect(rules[1]!.failures.map((f) => f.baseline)).toEqual(['expired']);
-    expect({ known: v.known, new: v.new, unchecked: v.unchecked }).toEqual({ known: 1, new: 2, unchecked: 1 });
+    expect({ known: v.known, new: v.new, unchecked: v.unchecked.map((e) => e.rule) }).toEqual({ known: 1, new: 2, unchecked: ['AUTH-UNKNOWN-KEY'] });
     expect(v.stale.map((e) => e.rule)).toEqual(['AUTH-MISSING']);
     expect(v.expired.map((e) => e.rule)).toEqual(['AUTH-EXPIRED']);
     // The last day of an entry still holds.
     expect(applyBaseline([ruleResult('AUTH-EXPIRED', 'failed', ['201'])], baseline, 'b.json', '2026-01-01').known).toBe(1);
+  });
+});
+
+describe('a baseline verdict merged from shards', () => {
+  const entry = (rule: string) => ({ rule, fingerprint: fingerprintOf(failure(rule, '401 invalid_api_key', '201')), reason: 'r' });
+  it('adds the counts, joins stale and expired, and leaves unchecked only what no shard judged', async () => {
+    const { mergeBaselines } = await import('./gate.ts');
+    const [a, b, c] = [entry('AUTH-DISABLED'), entry('AUTH-EXPIRED'), entry('AUTH-MISSING')];
+    const shard1 = { file: 'b.json', failOnStale: true, known: 1, new: 0, stale: [a], expired: [], unchecked: [b, c] };
+    const shard2 = { file: 'b.json', failOnStale: true, known: 2, new: 1, stale: [b], expired: [], unchecked: [a, c] };
+    const merged = mergeBaselines([shard1, shard2])!;
+    expect({ known: merged.known, new: merged.new }).toEqual({ known: 3, new: 1 });
+    expect(merged.stale.map((e) => e.rule)).toEqual(['AUTH-DISABLED', 'AUTH-EXPIRED']);
+    expect(merged.unchecked.map((e) => e.rule)).toEqual(['AUTH-MISSING']);
+    expect(mergeBaselines([shard1, undefined])).toBeUndefined();
+    expect(mergeBaselines([shard1, { ...shard2, file: 'other.json' }])).toBeUndefined();
   });
 });

@@ -57,3 +57,23 @@ export function baselineSummaryLines(report: ConformanceReport): string[] {
 }
 
 export const newFingerprints = (r: RuleResult): string[] => [...new Set(r.failures.filter((f) => f.baseline !== 'known').map((f) => f.fingerprint ?? '?'))];
+
+const entryKey = (e: { rule: string; fingerprint: string }) => `${e.rule}\n${e.fingerprint}`;
+
+/**
+ * The baseline verdict of a run merged from shards: counts added, stale and expired entries joined
+ * (each shard judged only its own rules), unchecked the entries no shard could judge. Undefined
+ * unless every shard ran with the same baseline file.
+ */
+export function mergeBaselines(verdicts: (GateVerdict | undefined)[]): GateVerdict | undefined {
+  if (verdicts.length === 0 || verdicts.some((v) => v === undefined)) return undefined;
+  const all = verdicts as GateVerdict[];
+  if (new Set(all.map((v) => v.file)).size > 1 || new Set(all.map((v) => v.failOnStale)).size > 1) return undefined;
+  const judged = new Set(all.flatMap((v) => [...v.stale, ...v.expired]).map(entryKey));
+  const uncheckedEverywhere = all[0]!.unchecked.filter((e) => all.every((v) => v.unchecked.some((u) => entryKey(u) === entryKey(e))) && !judged.has(entryKey(e)));
+  return {
+    file: all[0]!.file, failOnStale: all[0]!.failOnStale,
+    known: all.reduce((n, v) => n + v.known, 0), new: all.reduce((n, v) => n + v.new, 0),
+    stale: all.flatMap((v) => v.stale), expired: all.flatMap((v) => v.expired), unchecked: uncheckedEverywhere,
+  };
+}

@@ -72,7 +72,7 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
   if (report.baseline) {
     // New findings fail the gate; known ones (every finding in the baseline) are listed apart.
     const b = report.baseline;
-    lines.push('## Baseline', '', `\`${b.file}\`: **${b.new} new**, ${b.known} known, ${b.stale.length} stale${b.expired.length ? `, ${b.expired.length} expired` : ''}${b.unchecked ? ` (${b.unchecked} entries not checked: their rules did not run)` : ''}`, '');
+    lines.push('## Baseline', '', `\`${b.file}\`: **${b.new} new**, ${b.known} known, ${b.stale.length} stale${b.expired.length ? `, ${b.expired.length} expired` : ''}${b.unchecked.length ? ` (${b.unchecked.length} entries not checked: their rules did not run)` : ''}`, '');
     for (const e of b.stale) lines.push(`- stale: ${e.rule} \`${e.fingerprint}\` (${cell(e.reason)}) no longer reproduces; \`npx runbase-conformance baseline prune\` drops it${b.failOnStale ? ' — fails the run (--fail-on-stale)' : ''}`);
     for (const e of b.expired) lines.push(`- expired: ${e.rule} \`${e.fingerprint}\` ran out on ${e.expires}; its failure counts as new`);
     if (b.stale.length || b.expired.length) lines.push('');
