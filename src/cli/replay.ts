@@ -99,7 +99,8 @@ function recordedBody(request: RecordedExchange['request'], values: Map<string, 
 }
 
 export async function replay(caseId: string, config: Config): Promise<number> {
-  const secrets = keyPlaceholders(config);
+  // The keys of the target the case goes to (a fresh embedded emulator has its own) never print.
+  let secrets = keyPlaceholders(config);
   const say = (line: string) => console.log(redactText(line, secrets));
   let stop = async () => {};
   try {
@@ -121,6 +122,7 @@ export async function replay(caseId: string, config: Config): Promise<number> {
       target = resolved.target.config;
     }
     if (target.target.kind !== 'remote') throw new ReplayError('no target to send to');
+    secrets = keyPlaceholders(target);
     const values = placeholderValues(target);
     const { request } = failure.exchange;
     const url = target.target.origin + asWritten(fill(request.url, values)).path;
