@@ -1,7 +1,7 @@
 // Finding identity and the baseline file, as pure functions: what the fingerprint keeps and drops,
 // and how entries are judged known, new, stale or expired.
 import { describe, expect, it } from 'vitest';
-import { contract } from '../contract/index.ts';
+import { contract, errorForFault, type FaultName } from '../contract/index.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { fingerprintOf, findingOf, identify, normaliseDetail } from './fingerprint.ts';
 import { applyBaseline, parseBaseline, BaselineError, type Baseline } from './baseline.ts';
@@ -9,6 +9,9 @@ import { applyBaseline, parseBaseline, BaselineError, type Baseline } from './ba
 const failure = (ruleId: string, expected: string, actual: string, message = 'm') => ({ ruleId, check: 'isOneOfErrors', message, expected, actual });
 const run = contract.limits.runs.idPrefix;
 const key = contract.limits.keys.prefix;
+/** `status code` of a documented error, as the oracles word it (read from the contract, never typed). */
+const answer = (fault: FaultName) => `${errorForFault(fault).status} ${errorForFault(fault).code}`;
+const INVALID = answer('disabledKey');
 
 describe('fingerprints', () => {
   it('drop what varies between requests: ids, keys, addresses, times, large numbers, tokens, the message', () => {
@@ -19,17 +22,17 @@ describe('fingerprints', () => {
   });
 
   it('keep the documented fact and the shape of the deviation, and the rule', () => {
-    const got = (actual: string, rule = 'AUTH-DISABLED') => fingerprintOf(failure(rule, '401 invalid_api_key', actual));
-    expect(got('201')).not.toBe(got('404 run_not_found'));
-    expect(got('404 run_not_found')).not.toBe(got('404 model_not_found'));
+    const got = (actual: string, rule = 'AUTH-DISABLED') => fingerprintOf(failure(rule, INVALID, actual));
+    expect(got('201')).not.toBe(got(answer('unknownRun')));
+    expect(got(answer('unknownRun'))).not.toBe(got(answer('unknownModel')));
     expect(got('201')).not.toBe(got('201', 'AUTH-EXPIRED'));
     // A code that shares the run-id prefix is not an id.
-    expect(normaliseDetail('404 run_not_found')).toBe('404 run_not_found');
-    expect(normaliseDetail('429 RATE_LIMITED')).toBe('429 RATE_LIMITED');
+    expect(normaliseDetail(answer('unknownRun'))).toBe(answer('unknownRun'));
+    expect(normaliseDetail(answer('rateLimited'))).toBe(answer('rateLimited'));
   });
 
   it('identify numbers the cases of a rule and keeps an identity already set', () => {
-    const f = identify(failure('AUTH-MISSING', '401 missing_api_key', '200'), 2);
+    const f = identify(failure('AUTH-MISSING', answer('noAuth'), '200'), 2);
     expect(f.caseId).toBe('AUTH-MISSING:3');
     expect(f.fingerprint).toMatch(/^[0-9a-f]{12}$/);
     expect(identify({ ...f, fingerprint: 'aaaaaaaaaaaa' }, 0).fingerprint).toBe('aaaaaaaaaaaa');
@@ -38,12 +41,12 @@ describe('fingerprints', () => {
 
 const ruleResult = (id: string, verdict: RuleResult['verdict'], actuals: string[]): RuleResult => ({
   id, title: id, family: 'auth', level: 'gate', doc: '', oracle: '', verdict, cases: 1, requests: 1, observations: [], notes: [],
-  failures: actuals.map((a, i) => identify(failure(id, '401 invalid_api_key', a), i)),
+  failures: actuals.map((a, i) => identify(failure(id, INVALID, a), i)),
 });
 
 describe('the baseline', () => {
   const doc = (entries: unknown[], version = contract.version) => JSON.stringify({ baselineVersion: 1, contractVersion: version, entries });
-  const fp = (id: string, actual: string) => fingerprintOf(failure(id, '401 invalid_api_key', actual));
+  const fp = (id: string, actual: string) => fingerprintOf(failure(id, INVALID, actual));
 
   it('is refused, naming why, when malformed or made for another contract', () => {
     const bad = (text: string) => { try { parseBaseline(text, 'the baseline b.json'); return 'accepted'; } catch (e) { expect(e).toBeInstanceOf(BaselineError); return (e as Error).message; } };
@@ -64,7 +67,7 @@ describe('the baseline', () => {
       { rule: 'AUTH-UNKNOWN-KEY', fingerprint: fp('AUTH-UNKNOWN-KEY', '200'), reason: 'rule skipped' },
     ]), 'b.json');
     const rules = [
-      ruleResult('AUTH-DISABLED', 'failed', ['201', '404 run_not_found']),
+      ruleResult('AUTH-DISABLED', 'failed', ['201', answer('unknownRun')]),
       ruleResult('AUTH-EXPIRED', 'failed', ['201']),
       ruleResult('AUTH-MISSING', 'passed', []),
       ruleResult('AUTH-UNKNOWN-KEY', 'skipped', []),
@@ -81,7 +84,7 @@ describe('the baseline', () => {
 });
 
 describe('a baseline verdict merged from shards', () => {
-  const entry = (rule: string) => ({ rule, fingerprint: fingerprintOf(failure(rule, '401 invalid_api_key', '201')), reason: 'r' });
+  const entry = (rule: string) => ({ rule, fingerprint: fingerprintOf(failure(rule, INVALID, '201')), reason: 'r' });
   it('adds the counts, joins stale and expired, and leaves unchecked only what no shard judged', async () => {
     const { mergeBaselines } = await import('./gate.ts');
     const [a, b, c] = [entry('AUTH-DISABLED'), entry('AUTH-EXPIRED'), entry('AUTH-MISSING')];
