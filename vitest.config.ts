@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { ConformanceSequencer } from './src/runner/sequencer.ts';
-import { ruleConcurrency } from './src/runner/concurrency.ts';
+import { DEFAULTS } from './src/settings/index.ts';
 
-// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
+// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/run.ts),
 // `self` is the project's own tests (`npm run test:self`).
 export default defineConfig({
   test: {
@@ -21,8 +21,9 @@ export default defineConfig({
           maxWorkers: 1,
           isolate: false,
           fileParallelism: false,
-          // Rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
-          maxConcurrency: ruleConcurrency(),
+          // Rules that run at the same time: the run sets RUNBASE_CONCURRENCY's value (src/runner/main.ts);
+          // the scheduler paces them all.
+          maxConcurrency: DEFAULTS.concurrency,
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -6,7 +6,7 @@
 import { afterAll, describe } from 'vitest';
 import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import type { Lease } from '../src/http/scheduler.ts';
-import { TargetError } from '../src/http/types.ts';
+import { TargetError } from '../src/contract/exchange.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { redactText } from '../src/conformance/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';

@@ -12,7 +12,7 @@ import { startEmulator, provisionFixtures, type Step } from '../src/emulator/ind
 import { combinedSteps } from '../src/selftest/combined.ts';
 import { deviationByName } from '../src/selftest/deviations.ts';
 import { runnerPool } from '../src/selftest/matrix.ts';
-import { shardOfRule } from '../src/runner/shard.ts';
+import { shardOfRule } from '../src/contract/shard.ts';
 import { contract } from '../src/contract/index.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import type { Baseline } from '../src/report/baseline.ts';

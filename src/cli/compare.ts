@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { TargetError } from '../http/types.ts';
+import { ConfigError, loadConfig, type Config } from '../settings/index.ts';
+import { TargetError } from '../contract/exchange.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { buildCorpus } from '../compare/corpus.ts';
 import { compareContract } from '../compare/aspects.ts';

@@ -2,8 +2,9 @@
 // lines on stdout before it serves; the rest goes to stderr. Ctrl-C stops it cleanly.
 import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
-import { choices } from '../emulator/choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
+import { emulatorAdminToken } from '../settings/index.ts';
 
 const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
                         [--clock real|virtual] [--rate-limit off|N/Ms] [--precedence STEP,STEP,…] [--unknown-route-status N]
@@ -62,7 +63,7 @@ async function main(): Promise<number> {
       port: publicPort,
       adminPort: port('admin-port', args['admin-port'], publicPort === 0 ? 0 : publicPort + 1),
       poolSize,
-      adminToken: args['admin-token'] ?? process.env.RUNBASE_EMULATOR_ADMIN_TOKEN,
+      adminToken: args['admin-token'] ?? emulatorAdminToken(),
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);

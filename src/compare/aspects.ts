@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contractsDir } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { readErrorBody } from '../oracles/error-answer.ts';
 
 export interface CompareContract {

@@ -1,6 +1,6 @@
 // The differential run: calibrate the noise of the base target, send the corpus to both, compare every
 // judged aspect, and score fidelity overall and per family.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { aspectsOf, compareContract } from './aspects.ts';
 import type { CorpusItem } from './corpus.ts';
 import type { Side } from './send.ts';

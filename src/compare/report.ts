@@ -4,7 +4,7 @@
 // both targets, in every format.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { recordExchange, redactText, type Secrets } from '../conformance/redact.ts';
 import { describeAnswer } from '../oracles/error-answer.ts';
 import { curlCommand, loadSettingsStep } from '../report/curl.ts';

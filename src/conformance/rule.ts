@@ -1,19 +1,19 @@
 // rule(id, body): one vitest test per rule id. The level, fixtures and billability come from
 // contracts/rules.json; the body sends requests and hands exchanges to oracles; the verdict is
 // recorded in the test's meta for the reporter and mapped to vitest's pass/fail/skip by level.
-import { test, type TestContext } from 'vitest';
+import { inject, test, type TestContext } from 'vitest';
 import fc from 'fast-check';
 import { contract, ruleById, type RuleEntry } from '../contract/index.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import type { Violation } from '../oracles/types.ts';
 import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
-import { currentShard, inShard } from '../runner/shard.ts';
-import { currentSelection, inSelection } from '../runner/select.ts';
+import { inShard } from '../contract/shard.ts';
+import { inSelection } from '../contract/rule-selection.ts';
 import { activity } from '../http/clock.ts';
-import { identify, identityLines } from '../report/fingerprint.ts';
+import { identify, identityLines } from './fingerprint.ts';
 
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
@@ -204,14 +204,15 @@ export function formatFailures(result: RuleResult, seed?: number): string {
   return lines.join('\n');
 }
 
-const shard = currentShard();
-const selection = currentSelection();
+// The run's settings, as the global setup provided them (none outside a conformance run).
+const shard = inject('runbase')?.config.shard;
+const selection = inject('runbase')?.config.rules;
 
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
-  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
+  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/contract/shard.ts.
   if (!inShard(entry.id, shard)) return;
-  // A targeted run (RUNBASE_RULES, --rule) registers only the rules it names: src/runner/select.ts.
+  // A targeted run (RUNBASE_RULES, --rule) registers only the rules it names: src/contract/rule-selection.ts.
   if (!inSelection(entry.id, selection)) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {

@@ -3,7 +3,7 @@
 // error or passes. A different table makes a different emulator; the faithful one is `faithfulSteps`.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEntry } from '../contract/index.ts';
-import { choices, type UndocumentedError } from './choices.ts';
+import { choices, type UndocumentedError } from '../contract/emulator-choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { isJsonText } from './json-text.ts';

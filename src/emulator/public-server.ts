@@ -1,6 +1,6 @@
 // The public port: serves only what production serves (the two runs endpoints).
 import { createServer, type Server } from 'node:http';
-import { choices } from './choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { handle, undocumentedAnswer, type Answer, type Step } from './pipeline.ts';
 import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { contract, errorForFault, type FaultName } from '../contract/index.ts';
 import type { RuleResult } from '../conformance/result.ts';
-import { fingerprintOf, findingOf, identify, normaliseDetail } from './fingerprint.ts';
+import { fingerprintOf, findingOf, identify, normaliseDetail } from '../conformance/fingerprint.ts';
 import { applyBaseline, parseBaseline, BaselineError, type Baseline } from './baseline.ts';
 
 const failure = (ruleId: string, expected: string, actual: string, message = 'm') => ({ ruleId, check: 'isOneOfErrors', message, expected, actual });

@@ -5,7 +5,7 @@ import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
-import { identityLines } from './fingerprint.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

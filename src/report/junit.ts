@@ -2,7 +2,7 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand } from './curl.ts';
-import { identityLines } from './fingerprint.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 
 const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)

@@ -3,7 +3,7 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
-import { identityLines } from './fingerprint.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };

@@ -6,7 +6,7 @@ import { buildReport, REPORT_SCHEMA_VERSION, type ConformanceReport } from './mo
 import { allKnown } from './baseline.ts';
 import { mergeBaselines } from './gate.ts';
 import { EXIT } from './outcomes.ts';
-import { shardLabel, shardOfRule } from '../runner/shard.ts';
+import { shardLabel, shardOfRule } from '../contract/shard.ts';
 
 export class MergeError extends Error {
   override readonly name = 'MergeError';

@@ -2,9 +2,9 @@
 // Schema of conformance.json: docs/report-schema.md. Bump REPORT_SCHEMA_VERSION on any change to it.
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
-import { inShard, type Shard } from '../runner/shard.ts';
-import { inSelection } from '../runner/select.ts';
-import { identify } from './fingerprint.ts';
+import { inShard, type Shard } from '../contract/shard.ts';
+import { inSelection } from '../contract/rule-selection.ts';
+import { identify } from '../conformance/fingerprint.ts';
 import type { GateVerdict } from './gate.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;

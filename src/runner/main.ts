@@ -1,25 +1,23 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
 // target error. Configuration (and the report directory) is validated and a remote target is
-// probed (src/cli/preflight.ts) before any rule runs;
+// probed (src/runner/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startVitest } from 'vitest/node';
-import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { createVitest } from 'vitest/node';
+import { ConfigError, checkReportDir, parseSettings, readSettings, runbaseOnly, type Config } from '../settings/index.ts';
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from '../runner/args.ts';
-import { ShardError } from '../runner/shard.ts';
-import { ConcurrencyError } from '../runner/concurrency.ts';
-import { SelectionError } from '../runner/select.ts';
+import { runnerArgs } from './args.ts';
+import { ShardError } from '../contract/shard.ts';
 import { GateArgsError, failedRules, gateArgs, lastReport } from './gate-args.ts';
 import { BaselineError, readBaseline } from '../report/baseline.ts';
 import type { RunBaseline } from '../report/gate.ts';
-import { main as baselineMain } from './baseline.ts';
+import { main as baselineMain } from './baseline-command.ts';
 import { replay } from './replay.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
@@ -89,17 +87,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   let config: Config;
   let gate: ReturnType<typeof gateArgs>;
   let baseline: RunBaseline | undefined;
+  let settings: Record<string, string>;
   try {
-    // --rule, --baseline, --replay… are the gate's (src/cli/gate-args.ts); they become settings.
+    // --rule, --baseline, --replay… are the gate's (src/runner/gate-args.ts); they become settings.
     gate = gateArgs(argv);
     argv = gate.argv;
-    Object.assign(process.env, gate.env);
     // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
-    const runner = runnerArgs(argv, process.env);
+    const runner = runnerArgs(argv);
     argv = runner.argv;
-    Object.assign(process.env, runner.env);
-    config = loadConfig(process.env);
-    if (gate.replay !== undefined) return await replay(gate.replay, config);
+    // The one read of the settings; the run's parts get them from here (provide), not from process.env.
+    // --rule, --baseline, --fail-on-stale are settings given as arguments, like --shard.
+    settings = runbaseOnly(readSettings(process.env, { overrides: { ...gate.env, ...runner.env } }));
+    config = parseSettings(settings);
+    if (gate.replay !== undefined) return await replay(gate.replay, { config, raw: settings });
     if (config.baseline) baseline = { file: config.baseline, doc: readBaseline(config.baseline), failOnStale: config.failOnStale };
     if (gate.lastFailed) {
       const rules = failedRules(lastReport(config.reportDir));
@@ -107,11 +107,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         console.log(`--last-failed: no rule failed in the last run (${join(config.reportDir, 'conformance.json')}); nothing to re-run`);
         return EXIT.conforms;
       }
-      process.env.RUNBASE_RULES = rules.join(',');
+      settings = { ...settings, RUNBASE_RULES: rules.join(',') };
+      config = parseSettings(settings);
       console.log(`--last-failed: re-running ${rules.join(', ')}`);
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError || error instanceof SelectionError || error instanceof GateArgsError || error instanceof BaselineError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof GateArgsError || error instanceof BaselineError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -128,20 +129,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
-  // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
-  // only, so the broker settings are kept for the publish step and hidden from the run.
-  const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
-  for (const k of Object.keys(brokerEnv)) delete process.env[k];
-  const reporter = new ConformanceReporter(baseline ? { baseline } : {});
+  const reporter = new ConformanceReporter({ settings: config, ...(baseline ? { baseline } : {}) });
   try {
-    const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
-    await vitest.close();
+    const vitest = await createVitest('test', { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    try {
+      for (const project of vitest.projects) {
+        project.provide('runbaseSettings', { config, raw: settings, ...(reporter.progressFile ? { progressFile: reporter.progressFile } : {}) });
+        // The rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
+        project.config.maxConcurrency = config.concurrency;
+      }
+      await vitest.start(argv);
+    } finally {
+      await vitest.close();
+    }
   } catch (error) {
     console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
   let code = reporter.exitCode;
-  Object.assign(process.env, brokerEnv);
   code = Math.max(code, await publishToBroker(config));
   console.log(`exit ${code}: ${MEANING[code]}`);
   return code;

@@ -1,7 +1,7 @@
 // The emulator's choices on undocumented points, read from contracts/emulator.json.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractsDir } from '../contract/index.ts';
+import { contractsDir } from './index.ts';
 
 export interface UndocumentedError { status: number; code: string; message: string }
 

@@ -4,21 +4,21 @@
 // failed. Exit 1: it still fails; 0: it holds now; 2: the case cannot be replayed (named why).
 import { existsSync, readFileSync } from 'node:fs';
 import { contract, type ErrorEntry } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import type { Failure, RecordedExchange } from '../conformance/result.ts';
 import { keyPlaceholders } from '../conformance/fixtures.ts';
 import { ENCODED_PLACEHOLDER, redactText } from '../conformance/redact.ts';
 import { asWritten, createClient } from '../http/client.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { describeAnswer, hasDocumentedMessage, isNotError, isOneOfErrors } from '../oracles/error-answer.ts';
 import { envelopeChecks } from '../oracles/envelope.ts';
 import { no5xx, serverErrorShape } from '../oracles/server.ts';
 import { createdRun } from '../oracles/runs.ts';
 import { noSecretEcho } from '../oracles/secrets.ts';
 import type { Violation } from '../oracles/types.ts';
-import { fingerprintOf, findingOf, rerunCommands } from '../report/fingerprint.ts';
+import { fingerprintOf, findingOf, rerunCommands } from '../conformance/fingerprint.ts';
 import { EXIT } from '../report/outcomes.ts';
-import { resolveTarget } from '../runner/global-setup.ts';
+import { resolveTarget, type RunSettings } from './global-setup.ts';
 import { GateArgsError, lastReport } from './gate-args.ts';
 
 class ReplayError extends Error {}
@@ -98,7 +98,8 @@ function recordedBody(request: RecordedExchange['request'], values: Map<string, 
   return Buffer.from(fill(request.body, values), 'utf8');
 }
 
-export async function replay(caseId: string, config: Config): Promise<number> {
+export async function replay(caseId: string, settings: RunSettings): Promise<number> {
+  const { config } = settings;
   // The keys of the target the case goes to (a fresh embedded emulator has its own) never print.
   let secrets = keyPlaceholders(config);
   const say = (line: string) => console.log(redactText(line, secrets));
@@ -117,7 +118,7 @@ export async function replay(caseId: string, config: Config): Promise<number> {
     // The embedded emulator is started afresh, with its own keys under the same fixture names.
     let target = config;
     if (config.target.kind !== 'remote') {
-      const resolved = await resolveTarget({ ...process.env });
+      const resolved = await resolveTarget(settings);
       stop = resolved.stop;
       target = resolved.target.config;
     }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { contract } from '../contract/index.ts';
-import { ConfigError, baselineSettings } from '../config.ts';
+import { ConfigError, baselineSettings } from '../settings/index.ts';
 import { BASELINE_VERSION, BaselineError, entriesFrom, readBaseline, writeBaseline, type Baseline } from '../report/baseline.ts';
 import type { ConformanceReport } from '../report/model.ts';
 import { EXIT } from '../report/outcomes.ts';

@@ -1,7 +1,7 @@
 // Targeted runs: RUNBASE_RULES=ID[,ID…] (or `--rule`) runs just those rules. Like a shard, a selection
 // registers only its rules (src/conformance/rule.ts) and loads only the suites that hold them; the
 // session sets up what they need on first use, as in a full run.
-import { contract } from '../contract/index.ts';
+import { contract } from './index.ts';
 
 export class SelectionError extends Error {
   override readonly name = 'SelectionError';
