@@ -17,9 +17,6 @@ export function parseRuleSelection(text: string | undefined): string[] | undefin
   return ids;
 }
 
-/** The selection of this process, from RUNBASE_RULES. */
-export const currentSelection = (env: NodeJS.ProcessEnv = process.env): string[] | undefined => parseRuleSelection(env.RUNBASE_RULES);
-
 export const inSelection = (ruleId: string, selection: readonly string[] | undefined): boolean => selection === undefined || selection.includes(ruleId);
 
 /** The suite families that hold the selected rules. */

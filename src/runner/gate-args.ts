@@ -1,6 +1,6 @@
 // The gate's own arguments of `runbase-conformance`: --baseline FILE, --fail-on-stale, --rule ID[,ID…],
-// --last-failed, --replay CASE. They become settings (RUNBASE_BASELINE, RUNBASE_FAIL_ON_STALE,
-// RUNBASE_RULES) so the run and its worker read them like any other; the rest goes on to the runner.
+// --last-failed, --replay CASE. The first three are settings given on the command line (RUNBASE_BASELINE,
+// RUNBASE_FAIL_ON_STALE, RUNBASE_RULES), read by src/settings over the environment's; the rest goes on.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConformanceReport } from '../report/model.ts';
@@ -20,7 +20,7 @@ const VALUED = ['--baseline', '--rule', '--replay'] as const;
 
 export function gateArgs(argv: readonly string[]): GateArgs {
   const rest: string[] = [];
-  const env: Record<string, string> = {};
+  const out: Record<string, string> = {};
   const rules: string[] = [];
   let lastFailed = false;
   let replay: string | undefined;
@@ -30,17 +30,17 @@ export function gateArgs(argv: readonly string[]): GateArgs {
     if (name) {
       const value = arg === name ? argv[++i] : arg.slice(name.length + 1);
       if (value === undefined || value.trim() === '' || (arg === name && value.startsWith('--'))) throw new GateArgsError(`${name} needs a value`);
-      if (name === '--baseline') env.RUNBASE_BASELINE = value;
+      if (name === '--baseline') out.RUNBASE_BASELINE = value;
       else if (name === '--rule') rules.push(value);
       else replay = value;
-    } else if (arg === '--fail-on-stale') env.RUNBASE_FAIL_ON_STALE = '1';
+    } else if (arg === '--fail-on-stale') out.RUNBASE_FAIL_ON_STALE = '1';
     else if (arg === '--last-failed') lastFailed = true;
     else rest.push(arg);
   }
-  if (rules.length) env.RUNBASE_RULES = rules.join(',');
+  if (rules.length) out.RUNBASE_RULES = rules.join(',');
   if (lastFailed && rules.length) throw new GateArgsError('--last-failed and --rule select rules both; give one');
   if (replay !== undefined && (lastFailed || rules.length)) throw new GateArgsError('--replay sends one recorded case; it takes no --rule or --last-failed');
-  return { argv: rest, env, lastFailed, ...(replay !== undefined ? { replay } : {}) };
+  return { argv: rest, env: out, lastFailed, ...(replay !== undefined ? { replay } : {}) };
 }
 
 /** The last run's report in the report directory; a missing or unreadable one is an error. */
