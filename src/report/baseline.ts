@@ -122,7 +122,8 @@ export function applyBaseline(rules: RuleResult[], baseline: Baseline, file: str
     }
   }
   const ran = new Set(rules.filter((r) => RAN.includes(r.verdict)).map((r) => r.id));
-  const stale = [...live.values()].filter((e) => ran.has(e.rule) && !seen.has(key(e.rule, e.fingerprint)));
+  // An expired entry that no longer reproduces is stale too: there is nothing left to accept.
+  const stale = baseline.entries.filter((e) => ran.has(e.rule) && !seen.has(key(e.rule, e.fingerprint)));
   const unchecked = [...live.values()].filter((e) => !ran.has(e.rule));
   return { file, known, new: fresh, stale, expired: [...expired], unchecked };
 }

@@ -77,6 +77,8 @@ describe('the baseline', () => {
     expect(rules[1]!.failures.map((f) => f.baseline)).toEqual(['expired']);
     expect({ known: v.known, new: v.new, unchecked: v.unchecked.map((e) => e.rule) }).toEqual({ known: 1, new: 2, unchecked: ['AUTH-UNKNOWN-KEY'] });
     expect(v.stale.map((e) => e.rule)).toEqual(['AUTH-MISSING']);
+    // An expired entry that no longer reproduces is stale as well.
+    expect(applyBaseline([ruleResult('AUTH-EXPIRED', 'passed', [])], baseline, 'b.json', '2026-12-04').stale.map((e) => e.rule)).toEqual(['AUTH-EXPIRED']);
     expect(v.expired.map((e) => e.rule)).toEqual(['AUTH-EXPIRED']);
     // The last day of an entry still holds.
     expect(applyBaseline([ruleResult('AUTH-EXPIRED', 'failed', ['201'])], baseline, 'b.json', '2026-01-01').known).toBe(1);
