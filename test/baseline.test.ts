@@ -107,6 +107,20 @@ describe('targeted re-runs reproduce the full run', () => {
     expect(unknownRule.code).toBe(2);
     expect(unknownRule.output).toContain('AUTH-NO-SUCH-RULE');
   }, 600_000);
+
+  it('--replay sends a body the report cut whole, from the file it was saved in (the 60 kB nesting that breaks the deviant)', async () => {
+    const nesting = await target(deviationByName('deep-nesting-500').steps());
+    const run = await cli(nesting, {}, ['--rule', 'SRV-NO-5XX']);
+    expect(run.code, run.output).toBe(1);
+    const failure = run.report().rules[0]!.failures.find((f) => f.exchange?.request.bodyFile !== undefined)!;
+    expect(failure, 'a failure whose body was cut').toBeDefined();
+    const replayed = await cli(nesting, { RUNBASE_REPORT_DIR: run.reportDir }, ['--replay', failure.caseId!]);
+    expect(replayed.code, replayed.output).toBe(1);
+    expect(replayed.output).toContain(`fingerprint ${failure.fingerprint}, as recorded`);
+    // Only that deeply nested body breaks the deviant: the faithful emulator answers it without a 5xx.
+    const onFaithful = await cli(await faithful, { RUNBASE_REPORT_DIR: run.reportDir }, ['--replay', failure.caseId!]);
+    expect(onFaithful.code, onFaithful.output).toBe(0);
+  }, 300_000);
 });
 
 describe('the baseline: known, new, stale, expired', () => {
