@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { contract } from '../contract/index.ts';
 import { KEY_FIXTURES } from '../contract/key-fixtures.ts';
-import { parseShard, type Shard } from '../contract/shard.ts';
+import { inShard, parseShard, shardLabel, type Shard } from '../contract/shard.ts';
 import { SelectionError, parseRuleSelection } from '../contract/rule-selection.ts';
 
 export class ConfigError extends Error {
@@ -292,6 +292,8 @@ export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Conf
   const progress = text(env, 'RUNBASE_PROGRESS');
   if (progress !== undefined && progress !== 'live' && progress !== 'lines' && progress !== 'off') throw new ConfigError(`RUNBASE_PROGRESS must be live, lines or off, got ${JSON.stringify(progress)}`);
   const rules = ruleSelection(env.RUNBASE_RULES);
+  // A selection and a shard with no rule in common would run nothing: say so instead of an empty run.
+  if (rules && shard && !rules.some((id) => inShard(id, shard))) throw new ConfigError(`none of the selected rules (${rules.join(', ')}) is in shard ${shardLabel(shard)}`);
   const baseline = baselinePath(env);
   return {
     target,
