@@ -13,6 +13,7 @@ import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { shardLabel } from '../contract/shard.ts';
 import { gateOutcomes, markKnown, baselineSummaryLines, type RunBaseline } from './gate.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -133,7 +134,12 @@ export class ConformanceReporter implements Reporter {
     const known = this.baseline ? markKnown(result, this.baseline) : false;
     this.say(`  ${known ? '≈' : MARK[result.verdict] ?? '?'} ${(known ? 'known' : result.verdict).padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
     if (result.verdict === 'failed' || result.verdict === 'warned') {
-      for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
+      const errors = testCase.result().errors ?? [];
+      for (const error of errors) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
+      // A warning that does not fail the run throws nothing: its findings and re-run commands still show.
+      if (errors.length === 0) {
+        for (const f of result.failures) this.say([`      ! ${f.check}: expected ${f.expected}, got ${f.actual}`, ...identityLines(f, this.config?.seed ?? 0).map((l) => `        ${l}`)].join('\n'));
+      }
     }
   }
 
