@@ -209,6 +209,17 @@ function targetOnlySettings(env: Env): string[] {
   return Object.keys(env).filter((k) => (fixtureNames.has(k) || (k.startsWith('RUNBASE_') && keyLike(k))) && text(env, k) !== undefined).sort();
 }
 
+/**
+ * Settings of a run itself, not of a target: `npm run compare` takes them from the environment for
+ * both sides (over what each side's file says); every other RUNBASE_ variable comes from the files.
+ */
+export const RUN_SETTINGS = ['RUNBASE_SEED', 'RUNBASE_ALLOW_BILLABLE', 'RUNBASE_TIMEOUT_MS', 'RUNBASE_REPORT_DIR'] as const;
+
+/** The environment a compare side's settings file is read under: no target settings, the run settings. */
+export function runSettingsEnv(processEnv: Env = process.env): Env {
+  return Object.fromEntries(Object.entries(processEnv).filter(([k]) => !k.startsWith('RUNBASE_') || (RUN_SETTINGS as readonly string[]).includes(k)));
+}
+
 /** The settings file a run reads: RUNBASE_ENV_FILE, else `.env` in the working directory. */
 export const envFileOf = (env: Env): string => env.RUNBASE_ENV_FILE ?? DEFAULTS.envFile;
 
