@@ -43,7 +43,7 @@ describe('one home for each fact', () => {
   });
 
   it('orders the faithful pipeline as contracts/emulator.json says, and refuses an order that is not a permutation', () => {
-    expect(choices.precedence.flatMap((e) => e.split('|').map((n) => n.trim()))).toEqual(faithfulSteps.map((s) => s.name));
+    expect((choices.choices.precedence.default as string[]).flatMap((e) => e.split('|').map((n) => n.trim()))).toEqual(faithfulSteps.map((s) => s.name));
     const reversed = [...faithfulSteps].reverse().map((s) => s.name);
     expect(stepsInOrder(reversed).map((s) => s.name)).toEqual(reversed);
     expect(() => stepsInOrder(reversed.slice(1))).toThrow(/missing: /);
