@@ -8,8 +8,7 @@
 // keys, every other key's (fixtures, account B, the accounts rules make) on its own. R ÷ (2·K), over
 // every request sent, is also given: it counts refused bursts and other keys' requests as pool work.
 import { spawn } from 'node:child_process';
-import { cpus, totalmem, platform, release } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +16,7 @@ import { contract } from '../contract/index.ts';
 import { startEmulator, provisionFixtures, faithfulSteps, type Step } from '../emulator/index.ts';
 import type { ConformanceReport } from '../report/model.ts';
 import { DEFAULT_CONCURRENCY } from '../runner/concurrency.ts';
+import { machine, writeSection } from '../bench/bench-json.ts';
 
 const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
 
@@ -28,13 +28,6 @@ whichever is longer. Each run's reports are kept in
 bench/keys-K/ (and bench/embedded/) beside the output file.`;
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-export interface Machine { cpus: number; cpuModel: string; memoryGb: number; platform: string; node: string }
-
-export function machine(): Machine {
-  const list = cpus();
-  return { cpus: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), platform: `${platform()} ${release()}`, node: process.version };
-}
 
 export interface RealtimeRow {
   keys: number; requests: number; wallMs: number;
@@ -123,18 +116,6 @@ export function table(rows: RealtimeRow[], embedded?: { wallMs: number; requests
   for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${r.admittedOnPool} / ${r.admittedOnBusiestOtherKey} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${s(r.naiveFloorMs)} (${r.naiveRatio.toFixed(2)}×) | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
   if (embedded) lines.push('', `embedded run (virtual clock, default settings): ${s(embedded.wallMs)} for ${embedded.requests} requests, exit ${embedded.exitCode}`);
   return lines.join('\n');
-}
-
-/** Replace this benchmark's section of bench.json, keeping the sections other benchmarks wrote. */
-export function writeSection(file: string, name: string, section: unknown): void {
-  let doc: { machine?: Machine; date?: string; sections?: Record<string, unknown> } = {};
-  if (existsSync(file)) {
-    try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch { doc = {}; }
-  }
-  const now = new Date().toISOString();
-  const next = { machine: machine(), date: now, sections: { ...(doc.sections ?? {}), [name]: section } };
-  mkdirSync(resolve(file, '..'), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
 }
 
 async function main(): Promise<number> {
