@@ -1,26 +1,47 @@
 // The public port: serves only what production serves (the two runs endpoints).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { choices } from './choices.ts';
-import { handle, undocumentedAnswer, type Answer, type Step } from './pipeline.ts';
+import { handle, undocumentedAnswer, type Answer, type IncomingCall, type Step } from './pipeline.ts';
 import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
 
+/** A GET has no body to read; one shared empty buffer (never written to) stands for it. */
+const NO_BODY = Buffer.alloc(0);
+
+/** Node's headers as one string each: only set-cookie comes as a list, so the object is copied only then. */
+function flatHeaders(headers: IncomingHttpHeaders): IncomingCall['headers'] {
+  if (headers['set-cookie'] === undefined) return headers as IncomingCall['headers'];
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+}
+
+/** The path without the query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[]): Server {
-  const server = createServer(serverOptions(), async (req, res) => {
-    let answer: Answer;
-    let close = false;
+  function answer(req: IncomingMessage, res: ServerResponse, body: Buffer | 'too-large'): void {
+    let reply: Answer;
     try {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, choices.bodyLimitBytes);
-      close = body === 'too-large';
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-      answer = handle(table, { call: { method: req.method ?? 'GET', path, headers, remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter });
+      reply = handle(table, { call: { method: req.method ?? 'GET', path: pathOf(req.url), headers: flatHeaders(req.headers), remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter });
     } catch {
       // Whatever happened, the caller gets the envelope and the process lives on.
-      answer = undocumentedAnswer(choices.undocumentedErrors.internalError);
+      reply = undocumentedAnswer(choices.undocumentedErrors.internalError);
     }
-    if (!res.headersSent) sendJson(res, answer.status, answer.body, answer.headers, close);
+    if (!res.headersSent) sendJson(res, reply.status, reply.body, reply.headers, body === 'too-large');
+  }
+  // A GET (or HEAD) is answered at once, without waiting on a body: no promise on the hot path.
+  const server = createServer(serverOptions(), (req, res) => {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      answer(req, res, NO_BODY);
+      return;
+    }
+    readBody(req, choices.bodyLimitBytes).then((body) => answer(req, res, body), () => {
+      if (!res.headersSent) { const e = undocumentedAnswer(choices.undocumentedErrors.internalError); sendJson(res, e.status, e.body, e.headers); }
+    });
   });
   hardenServer(server);
   return server;
