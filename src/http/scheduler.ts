@@ -7,7 +7,7 @@
 import { contract } from '../contract/index.ts';
 import { isRateLimited } from '../oracles/error-answer.ts';
 import type { TimedSend } from '../oracles/rate-window.ts';
-import type { Clock } from './clock.ts';
+import { activity, type Clock } from './clock.ts';
 import type { Exchange } from './types.ts';
 import { createBudgets } from './scheduler/pacing.ts';
 import { createLeases, type Lease, type LeaseOptions } from './scheduler/leases.ts';
@@ -46,7 +46,15 @@ export interface Scheduler {
   readyAt(key: string): number;
   events(): SchedulerEvent[];
   stats(): { requests: number; perKey: Record<string, number> };
+  /**
+   * What `rule` took of the keys: the sends the target admitted (not 429), per key label, and the key
+   * time its leases with idle time held beyond the budget of what they admitted (a key kept idle for
+   * a rate-limit rule, which no other work can use while it is the only key).
+   */
+  usage(rule: string): RuleUsage;
 }
+
+export interface RuleUsage { admitted: Record<string, number>; leaseIdleMs: number }
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -65,7 +73,21 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const limit = opts.limit ?? { requests: contract.limits.rateLimit.requests, windowMs: contract.limits.rateLimit.windowSeconds * 1000 };
   const margin = opts.marginMs ?? 0;
   const budgets = createBudgets(clock, limit, margin);
-  const leases = createLeases(clock, opts.pool, budgets, margin);
+  /** Admitted sends per key, and per rule per key. */
+  const admittedPerKey = new Map<string, number>();
+  const usages = new Map<string, { admitted: Map<string, number>; leaseIdleMs: number }>();
+  const usageOf = (rule: string | undefined) => {
+    const name = rule ?? '';
+    let u = usages.get(name);
+    if (!u) usages.set(name, (u = { admitted: new Map(), leaseIdleMs: 0 }));
+    return u;
+  };
+  /** The key time one admitted send uses of the budget. */
+  const msPerSend = limit.windowMs / limit.requests;
+  const leases = createLeases(clock, opts.pool, budgets, margin, {
+    admittedOf: (key) => admittedPerKey.get(key) ?? 0,
+    onLongRelease: (l) => { usageOf(l.owner).leaseIdleMs += Math.max(0, l.releasedAt - l.idleFrom - l.admitted * msPerSend); },
+  });
   const events: SchedulerEvent[] = [];
   const perKey = new Map<string, number>();
   const histories = new Map<string, KeySend[]>();
@@ -91,6 +113,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const sentSeq = seq++;
     const exchange = await fn();
     const entry: KeySend = { sentAt, sentSeq, receivedAt: clock.now(), receivedSeq: seq++, admitted: !isRateLimited(exchange), exchange };
+    if (entry.admitted) {
+      admittedPerKey.set(key, (admittedPerKey.get(key) ?? 0) + 1);
+      const perRule = usageOf(activity.current()).admitted;
+      perRule.set(key, (perRule.get(key) ?? 0) + 1);
+    }
     let history = histories.get(key);
     if (!history) histories.set(key, (history = []));
     history.push(entry);
@@ -178,6 +205,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     lease: leases.lease,
     readyAt,
     events: () => [...events],
+    usage: (rule) => {
+      const u = usageOf(rule);
+      return { admitted: Object.fromEntries([...u.admitted].map(([k, n]) => [labelOf(k), n])), leaseIdleMs: Math.round(u.leaseIdleMs) };
+    },
     stats: () => ({ requests: [...perKey.values()].reduce((a, b) => a + b, 0), perKey: Object.fromEntries([...perKey].map(([k, n]) => [labelOf(k), n])) }),
   };
 }

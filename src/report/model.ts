@@ -3,6 +3,7 @@
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import { inShard, type Shard } from '../runner/shard.ts';
+import type { PacingSummary } from './pacing.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -27,6 +28,8 @@ export interface ConformanceReport {
   rules: RuleResult[];
   /** Set when this run was one shard of a split run (RUNBASE_SHARD); `rules` then holds its slice only. */
   shard?: Shard;
+  /** A real-clock run's time against its rate-limit floor, and estimates at other key counts (src/report/pacing.ts). */
+  pacing?: PacingSummary;
   /** Set on a report merged from shard reports (npm run report:merge). */
   mergedFrom?: { shard: Shard; startedAt: string; finishedAt: string; requests: number; exitCode: number }[];
 }

@@ -5,6 +5,9 @@ import { activity, type Clock } from '../clock.ts';
 import type { Budgets } from './pacing.ts';
 
 export interface Lease { key: string; release(): void }
+
+/** A lease with idle time, once released: the key time it took from the run. */
+export interface LongLease { owner: string | undefined; key: string; idleFrom: number; releasedAt: number; admitted: number }
 export interface LeaseOptions { idleMs?: number; exclude?: readonly string[] }
 
 export interface Leases {
@@ -22,7 +25,11 @@ export interface Leases {
 /** Sends a leased key has budget for when it is handed over, idle time or not. */
 const SHORT_LEASE_SENDS = 3;
 
-export function createLeases(clock: Clock, pool: readonly string[], budgets: Budgets, marginMs: number): Leases {
+/**
+ * `admittedOf(key)` counts the key's admitted sends so far; `onLongRelease` hears of each lease with
+ * idle time when it ends (what the run's pacing figures are computed from).
+ */
+export function createLeases(clock: Clock, pool: readonly string[], budgets: Budgets, marginMs: number, hooks: { admittedOf?: (key: string) => number; onLongRelease?: (lease: LongLease) => void } = {}): Leases {
   const leased = new Set<string>();
   const pinned = new Set<string>();
   /** Which rule holds each leased key. */
@@ -88,10 +95,25 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     const key = free.reduce((best, k) => (before(rank(k), rank(best)) < 0 ? k : best));
     leased.add(key);
     owners.set(key, activity.current());
+    // The key stands idle for this lease from its last send (or from now, when that is older).
+    const owner = activity.current();
+    const idleFrom = Math.max(budgets.lastSend(key) ?? clock.now(), clock.now() - idle);
     // Sends that already took their slot on this key finish first; the idle time counts from them.
     await waitUntil(idleSince(key));
     while (idleSince(key) > clock.now()) await waitUntil(idleSince(key));
-    return { key, release: () => { leased.delete(key); owners.delete(key); if (long) longLeases--; announceRelease(); } };
+    const admittedBefore = hooks.admittedOf?.(key) ?? 0;
+    return {
+      key,
+      release: () => {
+        leased.delete(key);
+        owners.delete(key);
+        if (long) {
+          longLeases--;
+          hooks.onLongRelease?.({ owner, key, idleFrom, releasedAt: clock.now(), admitted: (hooks.admittedOf?.(key) ?? 0) - admittedBefore });
+        }
+        announceRelease();
+      },
+    };
   }
 
   return {
