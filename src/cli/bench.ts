@@ -18,13 +18,16 @@ import type { ConformanceReport } from '../report/model.ts';
 import { DEFAULT_CONCURRENCY } from '../runner/concurrency.ts';
 import { machine, writeSection } from '../bench/bench-json.ts';
 
-const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
+const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--clock real|virtual] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
 
 Real-time conformance runs against the reference emulator at each key count (RUNBASE_RUNS cases per
 property, default 10 as against any remote target; RUNBASE_CONCURRENCY rules at a time), then the
 embedded run. The floor is what the documented limit alone forces: the requests the pool's keys had
 admitted over K keys at 2 per second, or the busiest other key's (fixture, account B) at 2 per second,
-whichever is longer. Each run's reports are kept in
+whichever is longer (with one key, plus the key time the rate-limit rules' leases held idle).
+--clock virtual runs against the emulator's virtual clock instead: the time is the clock's, what the
+pacing alone costs (no latency, no CPU), the same for a seed whatever the machine: for comparing
+schedules. Each run's reports are kept in
 bench/keys-K/ (and bench/embedded/) beside the output file.`;
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,7 +36,9 @@ export interface RealtimeRow {
   keys: number; requests: number; wallMs: number;
   /** Requests the pool's keys had admitted, and the most any other single key had. */
   admittedOnPool: number; admittedOnBusiestOtherKey: number;
-  /** max(pool admitted ÷ (K · rate), busiest other key ÷ rate): what the limit alone forces. */
+  /** With one key: the key time the rate-limit rules' leases held idle beyond what they admitted. */
+  leaseIdleMs: number;
+  /** max(pool admitted ÷ (K · rate) (+ lease idle time with one key), busiest other key ÷ rate): what the limit alone forces. */
   floorMs: number; ratio: number;
   /** R ÷ (2·K) over every request sent, and wall ÷ that. */
   naiveFloorMs: number; naiveRatio: number;
@@ -80,27 +85,35 @@ async function conformanceRun(env: Record<string, string>, reportDir: string): P
 
 const runSpan = (r: ConformanceReport) => Date.parse(r.finishedAt) - Date.parse(r.startedAt);
 
-async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string): Promise<RealtimeRow> {
+/** What a virtual-clock run first waits out (src/http/pacing.ts clockFor). */
+const FRESH_WINDOW_MS = contract.limits.rateLimit.windowSeconds * 1000 + 1000;
+
+async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string, clock: 'real' | 'virtual' = 'real'): Promise<RealtimeRow> {
   const admitted = new Map<string, number>();
-  const emulator = await startEmulator({ clock: 'real', steps: countingSteps(admitted) });
+  const emulator = await startEmulator({ clock, steps: countingSteps(admitted) });
   try {
     // The emulator provisions at least two pool keys; the run is given the first `keys` of them.
     const fixtures = provisionFixtures(emulator.state, { poolSize: Math.max(2, keys), url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     const poolVar = contract.fixtures.apiKeys!.env[0]!;
     fixtures[poolVar] = fixtures[poolVar]!.split(',').slice(0, keys).join(',');
-    const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: 'real' }, reportDir);
+    const clockAtStart = emulator.state.clock.now();
+    const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: clock }, reportDir);
     if (!run.report) throw new Error(`the run at ${keys} keys wrote no report (exit ${run.code})`);
-    // The run's own span (from the first rule to the reports), without Node's start-up.
-    const wallMs = runSpan(run.report);
+    // The run's own span (from the first rule to the reports), without Node's start-up; on the
+    // virtual clock, the time the clock moved, less the fresh window a run starts by waiting out
+    // (src/http/pacing.ts): what the pacing alone costs, with no latency and no CPU.
+    const wallMs = clock === 'real' ? runSpan(run.report) : emulator.state.clock.now() - clockAtStart - FRESH_WINDOW_MS;
     const pool = new Set(fixtures[poolVar]!.split(','));
     const onPool = [...admitted].filter(([k]) => pool.has(k)).reduce((n, [, c]) => n + c, 0);
     const busiestOther = Math.max(0, ...[...admitted].filter(([k]) => !pool.has(k)).map(([, c]) => c));
-    const floor = Math.max(floorMs(onPool, keys), floorMs(busiestOther, 1));
+    // With one key, the key time the rate-limit rules' leases held idle (the run's report measures it) adds to the floor.
+    const leaseIdleMs = keys === 1 ? run.report.rules.reduce((n, r) => n + (r.leaseIdleMs ?? 0), 0) : 0;
+    const floor = Math.max(floorMs(onPool, keys) + leaseIdleMs, floorMs(busiestOther, 1));
     const naive = floorMs(run.report.requests, keys);
     const slowest = [...run.report.rules].sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))[0];
     const ratio = (ms: number) => Math.round((wallMs / ms) * 100) / 100;
     return {
-      keys, requests: run.report.requests, wallMs, admittedOnPool: onPool, admittedOnBusiestOtherKey: busiestOther,
+      keys, requests: run.report.requests, wallMs, admittedOnPool: onPool, admittedOnBusiestOtherKey: busiestOther, leaseIdleMs,
       floorMs: floor, ratio: ratio(floor), naiveFloorMs: naive, naiveRatio: ratio(naive), exitCode: run.code,
       environmentEvents: run.report.environmentEvents.length,
       ...(slowest?.durationMs !== undefined ? { slowestRule: { id: slowest.id, durationMs: slowest.durationMs } } : {}),
@@ -112,8 +125,8 @@ async function realtimeRow(keys: number, settings: Record<string, string>, repor
 
 export function table(rows: RealtimeRow[], embedded?: { wallMs: number; requests: number; exitCode: number | null }): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const lines = ['| keys | requests | admitted: pool / busiest other key | wall | floor | ratio | R/(2K) (ratio) | exit | 429s outside RL | slowest rule |', '|---|---|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${r.admittedOnPool} / ${r.admittedOnBusiestOtherKey} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${s(r.naiveFloorMs)} (${r.naiveRatio.toFixed(2)}×) | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
+  const lines = ['| keys | requests | admitted: pool / busiest other key | idle windows (1 key) | wall | floor | ratio | R/(2K) (ratio) | exit | 429s outside RL | slowest rule |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${r.admittedOnPool} / ${r.admittedOnBusiestOtherKey} | ${r.keys === 1 ? (r.leaseIdleMs / (contract.limits.rateLimit.windowSeconds * 1000)).toFixed(1) : '—'} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${s(r.naiveFloorMs)} (${r.naiveRatio.toFixed(2)}×) | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
   if (embedded) lines.push('', `embedded run (virtual clock, default settings): ${s(embedded.wallMs)} for ${embedded.requests} requests, exit ${embedded.exitCode}`);
   return lines.join('\n');
 }
@@ -121,13 +134,15 @@ export function table(rows: RealtimeRow[], embedded?: { wallMs: number; requests
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' }, concurrency: { type: 'string' }, 'no-embedded': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { keys: { type: 'string' }, clock: { type: 'string' }, runs: { type: 'string' }, concurrency: { type: 'string' }, 'no-embedded': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
   }
   if (args.help) { console.log(HELP); return 0; }
   const keys = (args.keys ?? '1,2,8').split(',').map(Number);
+  const clock = args.clock ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') { console.error(`--clock must be real or virtual\n\n${HELP}`); return 2; }
   if (keys.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) { console.error(`--keys must list whole numbers from 1 to 64\n\n${HELP}`); return 2; }
   const runs = args.runs ?? process.env.RUNBASE_RUNS ?? '10';
   const concurrency = args.concurrency ?? process.env.RUNBASE_CONCURRENCY;
@@ -135,8 +150,8 @@ async function main(): Promise<number> {
   const out = args.out ?? 'reports/bench.json';
   const rows: RealtimeRow[] = [];
   for (const k of keys) {
-    console.error(`bench: real-time run at ${k} key${k > 1 ? 's' : ''} (RUNBASE_RUNS=${runs})…`);
-    rows.push(await realtimeRow(k, settings, join(dirname(out), 'bench', `keys-${k}`)));
+    console.error(`bench: ${clock === 'real' ? 'real-time' : 'virtual-clock'} run at ${k} key${k > 1 ? 's' : ''} (RUNBASE_RUNS=${runs})…`);
+    rows.push(await realtimeRow(k, settings, join(dirname(out), 'bench', `keys-${k}`), clock));
   }
   let embedded: { wallMs: number; runMs: number; requests: number; exitCode: number | null } | undefined;
   if (!args['no-embedded']) {
@@ -147,7 +162,7 @@ async function main(): Promise<number> {
   writeSection(out, 'conformance', {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULT_CONCURRENCY, target: 'reference emulator, real clock, loopback' },
+    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULT_CONCURRENCY, target: `reference emulator, ${clock} clock, loopback` },
     realtime: rows,
     ...(embedded ? { embedded } : {}),
   });
