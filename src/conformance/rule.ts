@@ -232,6 +232,7 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
       const usage = session.scheduler.usage(entry.id);
       if (Object.keys(usage.admitted).length) result.admitted = usage.admitted;
       if (usage.leaseIdleMs) result.leaseIdleMs = usage.leaseIdleMs;
+      if (usage.leaseMs) result.leaseMs = usage.leaseMs;
     };
     try {
       // Counted as at work, so a virtual clock moves only when every running rule waits on it.

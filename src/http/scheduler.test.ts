@@ -122,10 +122,11 @@ describe('scheduler usage per rule', () => {
       await scheduler.sendRaw(lease.key, async () => answer(200));
       lease.release();
     });
-    expect(scheduler.usage('POOL-RULE')).toEqual({ admitted: { 'key#1': requests }, leaseIdleMs: 0 });
+    expect(scheduler.usage('POOL-RULE')).toEqual({ admitted: { 'key#1': requests }, leaseIdleMs: 0, leaseMs: 0 });
     const rl = scheduler.usage('RL-RULE');
     expect(rl.admitted).toEqual({ 'key#1': requests + 1 });
     // Held from the pool's last send: a window idle, then two windows, less the budget of 21 admitted.
+    expect(rl.leaseMs).toBe(3 * windowMs + 1);
     expect(rl.leaseIdleMs).toBe(3 * windowMs + 1 - Math.round((requests + 1) * (windowMs / requests)));
   });
 });

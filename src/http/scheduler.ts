@@ -54,7 +54,7 @@ export interface Scheduler {
   usage(rule: string): RuleUsage;
 }
 
-export interface RuleUsage { admitted: Record<string, number>; leaseIdleMs: number }
+export interface RuleUsage { admitted: Record<string, number>; leaseIdleMs: number; leaseMs: number }
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -75,18 +75,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const budgets = createBudgets(clock, limit, margin);
   /** Admitted sends per key, and per rule per key. */
   const admittedPerKey = new Map<string, number>();
-  const usages = new Map<string, { admitted: Map<string, number>; leaseIdleMs: number }>();
+  const usages = new Map<string, { admitted: Map<string, number>; leaseIdleMs: number; leaseMs: number }>();
   const usageOf = (rule: string | undefined) => {
     const name = rule ?? '';
     let u = usages.get(name);
-    if (!u) usages.set(name, (u = { admitted: new Map(), leaseIdleMs: 0 }));
+    if (!u) usages.set(name, (u = { admitted: new Map(), leaseIdleMs: 0, leaseMs: 0 }));
     return u;
   };
   /** The key time one admitted send uses of the budget. */
   const msPerSend = limit.windowMs / limit.requests;
   const leases = createLeases(clock, opts.pool, budgets, margin, {
     admittedOf: (key) => admittedPerKey.get(key) ?? 0,
-    onLongRelease: (l) => { usageOf(l.owner).leaseIdleMs += Math.max(0, l.releasedAt - l.idleFrom - l.admitted * msPerSend); },
+    onLongRelease: (l) => {
+      const u = usageOf(l.owner);
+      u.leaseMs += l.releasedAt - l.idleFrom;
+      u.leaseIdleMs += Math.max(0, l.releasedAt - l.idleFrom - l.admitted * msPerSend);
+    },
   });
   const events: SchedulerEvent[] = [];
   const perKey = new Map<string, number>();
@@ -207,7 +211,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     events: () => [...events],
     usage: (rule) => {
       const u = usageOf(rule);
-      return { admitted: Object.fromEntries([...u.admitted].map(([k, n]) => [labelOf(k), n])), leaseIdleMs: Math.round(u.leaseIdleMs) };
+      return { admitted: Object.fromEntries([...u.admitted].map(([k, n]) => [labelOf(k), n])), leaseIdleMs: Math.round(u.leaseIdleMs), leaseMs: Math.round(u.leaseMs) };
     },
     stats: () => ({ requests: [...perKey.values()].reduce((a, b) => a + b, 0), perKey: Object.fromEntries([...perKey].map(([k, n]) => [labelOf(k), n])) }),
   };

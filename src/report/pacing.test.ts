@@ -6,8 +6,8 @@ import { budgetMs, pacingSummary } from './pacing.ts';
 const { requests, windowSeconds } = contract.limits.rateLimit;
 const windowMs = windowSeconds * 1000;
 
-function result(id: string, admitted: Record<string, number>, leaseIdleMs?: number): RuleResult {
-  return { id, title: id, family: 'f', level: 'gate', doc: '', oracle: '', verdict: 'passed', cases: 1, requests: 1, failures: [], observations: [], notes: [], admitted, ...(leaseIdleMs ? { leaseIdleMs } : {}) };
+function result(id: string, admitted: Record<string, number>, leaseIdleMs?: number, leaseMs?: number): RuleResult {
+  return { id, title: id, family: 'f', level: 'gate', doc: '', oracle: '', verdict: 'passed', cases: 1, requests: 1, failures: [], observations: [], notes: [], admitted, ...(leaseIdleMs ? { leaseIdleMs } : {}), ...(leaseMs ? { leaseMs } : {}) };
 }
 
 describe('pace against the rate-limit floor', () => {
@@ -32,6 +32,16 @@ describe('pace against the rate-limit floor', () => {
     const eight = pacingSummary(busyFixture, 8, 5 * windowMs)!;
     expect(eight.admittedOnBusiestOtherKey).toBe(4 * requests);
     expect(eight.floorMs).toBe(4 * windowMs);
+  });
+
+  it('estimates a run with few keys by the rate-limit rules\' leases when they hold the keys longer than the floor', () => {
+    const long = [result('A', { 'key#1': 4 * requests }), result('RL', { 'key#1': requests }, 0, 30 * windowMs)];
+    const one = pacingSummary(long, 1, 5 * windowMs)!;
+    expect(one.leaseMs).toBe(30 * windowMs);
+    // Two keys: the leases may hold one key at a time, so they alone take 30 windows.
+    expect(one.projections.find((p) => p.keys === 2)!.estimateMs).toBe(30 * windowMs);
+    // Eight keys: seven at a time.
+    expect(one.projections.find((p) => p.keys === 8)!.estimateMs).toBe(Math.round(30 * windowMs / 7));
   });
 
   it('gives nothing when nothing was admitted', () => {

@@ -9,6 +9,7 @@
 // no other key can cover it. With more keys, other work can run meanwhile.
 import { contract } from '../contract/index.ts';
 import type { RuleResult } from '../conformance/result.ts';
+import { maxLongLeases } from '../http/scheduler/leases.ts';
 
 export interface PacingProjection { keys: number; floorMs: number; estimateMs: number }
 
@@ -20,11 +21,16 @@ export interface PacingSummary {
   admittedOnBusiestOtherKey: number;
   /** Key time the rate-limit rules' leases held idle beyond what they admitted, and as windows. */
   leaseIdleMs: number;
+  /** Key time those leases held in all (their one-after-another part bounds a run with few keys). */
+  leaseMs: number;
   idleWindows: number;
   floorMs: number;
   /** runMs ÷ floorMs. */
   ratio: number;
-  /** The same run with 1, 2, 4 and 8 pool keys: its floor, and the floor times this run's ratio. */
+  /**
+   * The same run with 1, 2, 4 and 8 pool keys: its floor, and an estimate: the floor times this run's
+   * ratio, or, when longer, the leases' key time spread over the keys they may hold at once.
+   */
   projections: PacingProjection[];
 }
 
@@ -52,13 +58,19 @@ export function pacingSummary(rules: readonly RuleResult[], poolKeys: number, ru
   const admittedOnPool = [...perLabel].filter(([l]) => isPoolLabel(l)).reduce((n, [, c]) => n + c, 0);
   const admittedOnBusiestOtherKey = Math.max(0, ...[...perLabel].filter(([l]) => isOneOtherKey(l)).map(([, c]) => c));
   const leaseIdleMs = rules.reduce((n, r) => n + (r.leaseIdleMs ?? 0), 0);
+  const leaseMs = rules.reduce((n, r) => n + (r.leaseMs ?? 0), 0);
   const base = { admittedOnPool, admittedOnBusiestOtherKey, leaseIdleMs };
   const floor = floorMs(base, poolKeys);
   if (floor === 0) return undefined;
   const ratio = runMs / floor;
   return {
-    keys: poolKeys, runMs, ...base, idleWindows: Math.round((leaseIdleMs / windowMs) * 10) / 10, floorMs: floor, ratio: Math.round(ratio * 100) / 100,
-    projections: PROJECTED_KEYS.map((keys) => { const f = floorMs(base, keys); return { keys, floorMs: f, estimateMs: Math.round(f * ratio) }; }),
+    keys: poolKeys, runMs, ...base, leaseMs, idleWindows: Math.round((leaseIdleMs / windowMs) * 10) / 10, floorMs: floor, ratio: Math.round(ratio * 100) / 100,
+    projections: PROJECTED_KEYS.map((keys) => {
+      const f = floorMs(base, keys);
+      // With one key the leases already lie inside the run's own ratio.
+      const leases = keys === 1 || keys === poolKeys ? 0 : leaseMs / maxLongLeases(keys);
+      return { keys, floorMs: f, estimateMs: Math.round(Math.max(f * ratio, leases)) };
+    }),
   };
 }
 
@@ -76,7 +88,8 @@ export function pacingMarkdown(p: PacingSummary): string[] {
     '## Pace', '',
     `Run time ${seconds(p.runMs)}; floor ${seconds(p.floorMs)} (what the documented ${perWindow} requests per ${windowSeconds} s alone force: ${p.admittedOnPool} requests admitted on ${p.keys} pool key${p.keys === 1 ? '' : 's'}, ${p.admittedOnBusiestOtherKey} on the busiest other key${p.keys === 1 ? `, plus ${seconds(p.leaseIdleMs)} (${p.idleWindows} windows) the rate-limit rules kept the key idle` : ''}); ratio ${p.ratio.toFixed(2)}×.`,
     '',
-    '| pool keys | floor | estimated run time (floor × this run\'s ratio) |', '|---|---|---|',
+    '| pool keys | floor | estimated run time |', '|---|---|---|',
     ...p.projections.map((x) => `| ${x.keys} | ${seconds(x.floorMs)} | ${seconds(x.estimateMs)} |`),
+    '', 'The estimate is the floor times this run\'s ratio, or, when longer, the key time the rate-limit rules\' leases held, spread over the keys they may hold at once (all but one).',
   ];
 }

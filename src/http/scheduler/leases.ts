@@ -22,6 +22,9 @@ export interface Leases {
   nextRelease(): Promise<void>;
 }
 
+/** Leases with idle time held at once: all keys but one, so pool work always has a key (one key: that key). */
+export const maxLongLeases = (poolSize: number): number => Math.max(1, poolSize - 1);
+
 /** Sends a leased key has budget for when it is handed over, idle time or not. */
 const SHORT_LEASE_SENDS = 3;
 
@@ -80,7 +83,7 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     // so pool work always has a key (a rule that already holds one may take a second: RL-PER-KEY).
     const long = idle > 0;
     const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
-    const roomForLong = () => !long || holdsOne || longLeases < Math.max(1, pool.length - 1);
+    const roomForLong = () => !long || holdsOne || longLeases < maxLongLeases(pool.length);
     let free = leasable.filter((k) => !leased.has(k));
     // Every candidate lent out (rules running at the same time): wait for one to come back.
     while (free.length === 0 || !roomForLong()) {
