@@ -1,11 +1,11 @@
 // `npm run bench:emulator`: the emulator against the bare node:http floor and `prism mock`
-// (src/bench/emulator.ts measures); this reads the arguments, prints the table and writes the
+// (src/selftest/bench-emulator.ts measures); this reads the arguments, prints the table and writes the
 // `emulator` section of reports/bench.json (other sections kept).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchEmulator, CONNECTIONS, goal, markdownTable } from '../bench/emulator.ts';
-import { writeSection } from '../bench/bench-json.ts';
+import { benchEmulator, CONNECTIONS, goal, markdownTable } from '../selftest/bench-emulator.ts';
+import { writeSection } from '../selftest/bench.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const usage = 'usage: npm run bench:emulator -- [--rounds 3] [--seconds 5] [--no-prism] [--out reports/bench.json]';

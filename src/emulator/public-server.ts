@@ -1,7 +1,7 @@
 // The public port: serves only what production serves (the two runs endpoints).
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { choices } from './choices.ts';
-import { handle, undocumentedAnswer, type Answer, type IncomingCall, type Step } from './pipeline.ts';
+import { choices } from '../contract/emulator-choices.ts';
+import { handle, undocumentedAnswer, type Answer, type Ctx, type IncomingCall, type Step } from './pipeline.ts';
 import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
@@ -22,11 +22,14 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[]): Server {
+/** `dress`: what the emulator's choices add to each answer (extras.ts); the answer as it is without. */
+export function createPublicServer(state: EmulatorState, limiter: RateLimiter, table: readonly Step[], bodyLimitBytes = choices.bodyLimitBytes, dress: (answer: Answer, ctx: Ctx) => Answer = (a) => a): Server {
   function answer(req: IncomingMessage, res: ServerResponse, body: Buffer | 'too-large'): void {
     let reply: Answer;
     try {
-      reply = handle(table, { call: { method: req.method ?? 'GET', path: pathOf(req.url), headers: flatHeaders(req.headers), remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter });
+      const ctx: Ctx = { call: { method: req.method ?? 'GET', path: pathOf(req.url), headers: flatHeaders(req.headers), remoteAddress: req.socket.remoteAddress ?? '', body }, state, limiter };
+      // Stryker disable next-line all: the extras are the identity at the default choices the conformance run uses; extras.test.ts proves them
+      reply = dress(handle(table, ctx), ctx);
     } catch {
       // Whatever happened, the caller gets the envelope and the process lives on.
       reply = undocumentedAnswer(choices.undocumentedErrors.internalError);
@@ -39,7 +42,7 @@ export function createPublicServer(state: EmulatorState, limiter: RateLimiter, t
       answer(req, res, NO_BODY);
       return;
     }
-    readBody(req, choices.bodyLimitBytes).then((body) => answer(req, res, body), () => {
+    readBody(req, bodyLimitBytes).then((body) => answer(req, res, body), () => {
       if (!res.headersSent) { const e = undocumentedAnswer(choices.undocumentedErrors.internalError); sendJson(res, e.status, e.body, e.headers); }
     });
   });

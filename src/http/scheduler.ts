@@ -8,12 +8,12 @@ import { contract } from '../contract/index.ts';
 import { isRateLimited } from '../oracles/error-answer.ts';
 import type { TimedSend } from '../oracles/rate-window.ts';
 import { activity, type Clock } from './clock.ts';
-import type { Exchange } from './types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { createBudgets } from './scheduler/pacing.ts';
 import { createLeases, type Lease, type LeaseOptions } from './scheduler/leases.ts';
 import { backoffMs, retryWait } from './scheduler/retry.ts';
 
-export { Throttled, retryAfterMs } from './scheduler/retry.ts';
+export { Throttled } from './scheduler/retry.ts';
 export type { Lease } from './scheduler/leases.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */

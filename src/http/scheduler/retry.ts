@@ -1,22 +1,14 @@
 // Retry of a stray 429: the documented backoff (1 s, 2 s, 4 s), or longer when the target's
 // Retry-After asks, up to a cap past which the run ends (exit 2) instead of waiting.
 import { contract } from '../../contract/index.ts';
-import { TargetError, type Exchange } from '../types.ts';
+import { TargetError, type Exchange } from '../../contract/exchange.ts';
+import { retryAfterMs } from '../retry-after.ts';
 
 /** The target asked (Retry-After) for a longer wait than the run allows: exit 2, not a verdict. */
 export class Throttled extends TargetError {}
 
 /** The documented backoff, in ms, one entry per retry. */
 export const backoffMs: readonly number[] = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
-
-/** Retry-After in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
-export function retryAfterMs(exchange: Exchange, now: number): number | undefined {
-  const value = exchange.response.headers['retry-after']?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** How long to wait before retry `attempt` (0-based): the backoff, or longer when Retry-After asks. */
 export function retryWait(exchange: Exchange, attempt: number, o: { maxRetryAfterMs: number; label: string }): number {

@@ -1,6 +1,6 @@
 // The emulator benchmark behind `npm run bench:emulator`: throughput of the reference emulator (load
 // mode) against `prism mock` of the same document and against a bare node:http server giving the
-// emulator's own answers byte for byte (bare-server.ts: the floor of the platform), at 64
+// emulator's own answers byte for byte (bench-bare-server.ts: the floor of the platform), at 64
 // connections, on one machine, interleaved (emulator, Prism, floor, then the other way round) so drift
 // on a shared machine hits all of them. Besides req/s and latency, each sample has the server
 // process's CPU time per request (Linux /proc), which other work on the machine distorts far less.
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { contract, contractsDir } from '../contract/index.ts';
-import { choices } from '../emulator/choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { freePort } from '../selftest/free-port.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,7 +113,7 @@ async function answerOf(target: Target, scenario: Scenario): Promise<{ status: n
 
 async function startBareTarget(started: ChildProcess[], emulator: Target, limitedAuth: string): Promise<Target> {
   const answers = Object.fromEntries(await Promise.all(scenarios.map(async (s) => [s.answer, await answerOf(emulator, s)] as const)));
-  const args = ['--import', 'tsx', 'src/bench/bare-server.ts', '--answers', JSON.stringify(answers), '--limited-auth', limitedAuth];
+  const args = ['--import', 'tsx', 'src/selftest/bench-bare-server.ts', '--answers', JSON.stringify(answers), '--limited-auth', limitedAuth];
   const { child, output } = await startChild(started, process.execPath, args, /serving on/);
   const url = /serving on (\S+)/.exec(output())![1]!;
   return { name: 'node', urlFor: () => url, pidFor: () => child.pid, headersFor: emulator.headersFor };

@@ -1,7 +1,7 @@
 // The floor of `npm run bench:emulator`: a bare node:http server that reads each request's body and
 // answers a fixed JSON envelope with the status the emulator would give, and does nothing else. The
 // scenario is told by the key (the rate-limited one), the method and the body's last byte. What the
-// emulator costs above it is its own. Started as a child process by src/bench/emulator.ts.
+// emulator costs above it is its own. Started as a child process by src/selftest/bench-emulator.ts.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
