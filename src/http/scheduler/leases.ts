@@ -40,9 +40,11 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
   /**
    * The first pool keys are the ones rules name (a run is created and polled on key#1, read with
    * key#2, …): leases that wait out a window (the rate-limit rules) leave them to those rules while
-   * other keys can serve, so such a lease never stalls them. Small pools keep every key leasable.
+   * other keys can serve, so such a lease never stalls them. Small pools keep every key leasable:
+   * with four keys, two reserved left the rate-limit rules' leases (idle a window each) only two keys
+   * and about doubled a run's time (docs/speed.md), so a pool reserves a key only past four.
    */
-  const reservedForNamed = new Set(pool.slice(0, Math.max(0, Math.min(2, pool.length - 2))));
+  const reservedForNamed = new Set(pool.slice(0, Math.max(0, Math.min(2, pool.length - 4))));
   /** Leases with idle time now held. */
   let longLeases = 0;
 
