@@ -32,6 +32,14 @@ export interface Failure {
   shrinks?: number;
   /** Which rule's test sent the exchange, when it is not this rule. */
   seenIn?: string;
+  /** Stable identity of what is wrong (src/report/fingerprint.ts): same bug, same fingerprint. */
+  fingerprint?: string;
+  /** What is wrong, normalised: the text the fingerprint is made from. */
+  finding?: string;
+  /** This failing case in this run's report (`--replay <caseId>`). */
+  caseId?: string;
+  /** Against the run's baseline (src/report/baseline.ts): known, new, or matching an expired entry. */
+  baseline?: 'known' | 'new' | 'expired';
 }
 
 export interface Observation {
