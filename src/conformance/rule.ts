@@ -234,9 +234,16 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
     const run = createRuleRun(entry, session, result);
+    // What the rule took of the keys, however it ended: the report's pace figures (src/report/pacing.ts).
+    const recordUsage = () => {
+      const usage = session.scheduler.usage(entry.id);
+      if (Object.keys(usage.admitted).length) result.admitted = usage.admitted;
+      if (usage.leaseIdleMs) result.leaseIdleMs = usage.leaseIdleMs;
+      if (usage.leaseMs) result.leaseMs = usage.leaseMs;
+    };
     try {
       // Counted as at work, so a virtual clock moves only when every running rule waits on it.
-      await activity.during(entry.id, () => body(run));
+      await activity.during(entry.id, () => body(run)).finally(recordUsage);
     } catch (error) {
       if (error instanceof RuleSkipped) return skip(error.message);
       if (error instanceof TargetError) {

@@ -5,6 +5,7 @@ import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
 import { identityLines } from '../conformance/fingerprint.ts';
 import { allKnown } from './baseline.ts';
+import { pacingMarkdown } from './pacing.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -90,6 +91,7 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
     lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
   }
   lines.push(...slowestRules(report));
+  if (report.pacing) lines.push('', ...pacingMarkdown(report.pacing));
   const observed = by('observed');
   if (observed.length) {
     lines.push('', '## Observations (undocumented behaviour, never judged)', '');

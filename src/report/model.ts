@@ -6,6 +6,7 @@ import { inShard, type Shard } from '../contract/shard.ts';
 import { inSelection } from '../contract/rule-selection.ts';
 import { identify } from '../conformance/fingerprint.ts';
 import type { GateVerdict } from './gate.ts';
+import type { PacingSummary } from './pacing.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -30,6 +31,8 @@ export interface ConformanceReport {
   rules: RuleResult[];
   /** Set when this run was one shard of a split run (RUNBASE_SHARD); `rules` then holds its slice only. */
   shard?: Shard;
+  /** A real-clock run's time against its rate-limit floor, and estimates at other key counts (src/report/pacing.ts). */
+  pacing?: PacingSummary;
   /** Set on a report merged from shard reports (npm run report:merge). */
   mergedFrom?: { shard: Shard; startedAt: string; finishedAt: string; requests: number; exitCode: number }[];
   /** Set when the run selected rules (RUNBASE_RULES, --rule, --last-failed); `rules` then holds those only. */

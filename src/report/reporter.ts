@@ -17,6 +17,7 @@ import { identityLines } from '../conformance/fingerprint.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { pacingLine, pacingSummary } from './pacing.ts';
 
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', warned: '!', skipped: '-', observed: '·' };
 
@@ -158,11 +159,14 @@ export class ConformanceReporter implements Reporter {
     const gate = gateOutcomes(outcomes, results, this.baseline);
     this.exitCode = gate.exitCode(exitCodeFor(gate.outcomes, runErrors));
     const selection = this.settings?.rules;
+    const finishedAt = new Date();
+    // Against a virtual clock the limit costs no wall time: no pace to judge.
+    const pacing = config?.clock === 'real' && !shard ? pacingSummary(results, config.keys.pool.length, finishedAt.getTime() - this.startedAt.getTime()) : undefined;
     this.report = buildReport({
       target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
       startedAt: this.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: finishedAt.toISOString(),
       requests: results.reduce((n, r) => n + r.requests, 0),
       exitCode: this.exitCode,
       settings: { runs: config?.runs ?? 0, strict: config?.strict ?? false, requireAll: config?.requireAll ?? false, allowBillable: config?.allowBillable ?? false },
@@ -172,6 +176,7 @@ export class ConformanceReporter implements Reporter {
       ...(shard ? { shard } : {}),
       ...(selection ? { selection } : {}),
       ...(gate.verdict ? { baseline: gate.verdict } : {}),
+      ...(pacing ? { pacing } : {}),
     });
     this.written = writeReport(this.report, config?.reportDir ?? this.settings?.reportDir ?? DEFAULTS.reportDir, this.env, this.secrets, this.settingsFile());
     this.printSummary(this.report);
@@ -186,6 +191,7 @@ export class ConformanceReporter implements Reporter {
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
     const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
     lines.push(`time: ${formatDuration(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}${longest.length ? `; slowest rules: ${longest.join(', ')}` : ''}`);
+    if (report.pacing) lines.push(pacingLine(report.pacing));
     if (report.shard) lines.push(`shard ${shardLabel(report.shard)}: these are its rules only; merge the shards' reports with npm run report:merge`);
     for (const e of report.environmentEvents.slice(0, 10)) lines.push(`  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt ?? '?'})`);
     for (const e of report.errors) lines.push(`error: ${e}`);
