@@ -23,8 +23,9 @@ const NORMALISE: [name: string, pattern: RegExp, replacement: string][] = [
 ];
 
 /** `text` with the parts that vary between requests replaced by what they are. */
-export function normaliseDetail(text: string): string {
-  let out = text;
+export function normaliseDetail(text: string | undefined): string {
+  // A check may leave a side unsaid (a hostile answer without the field it reads): never a crash here.
+  let out = text ?? '';
   for (const [, pattern, replacement] of NORMALISE) out = out.replace(pattern, replacement);
   return out.trim().slice(0, 300);
 }

@@ -10,7 +10,7 @@ import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
 import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
-import { consoleSafe } from '../conformance/escape.ts';
+import { consoleSafe, oneLine } from '../conformance/escape.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { shardLabel } from '../contract/shard.ts';
 import { gateOutcomes, markKnown, baselineSummaryLines, type RunBaseline } from './gate.ts';
@@ -156,7 +156,7 @@ export class ConformanceReporter implements Reporter {
       for (const error of errors) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
       // A warning that does not fail the run throws nothing: its findings and re-run commands still show.
       if (errors.length === 0) {
-        for (const f of result.failures) this.say([`      ! ${f.check}: expected ${f.expected}, got ${f.actual}`, ...identityLines(f, this.config?.seed ?? 0).map((l) => `        ${l}`)].join('\n'));
+        for (const f of result.failures) this.say([`      ! ${f.check}: expected ${oneLine(f.expected)}, got ${oneLine(f.actual)}`, ...identityLines(f, this.config?.seed ?? 0).map((l) => `        ${l}`)].join('\n'));
       }
     }
   }
