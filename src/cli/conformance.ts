@@ -12,9 +12,10 @@ import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from '../runner/args.ts';
+import { runnerArgs, type RunnerArgs } from '../runner/args.ts';
 import { ShardError } from '../runner/shard.ts';
 import { ConcurrencyError } from '../runner/concurrency.ts';
+import { SelectionError } from '../runner/families.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -52,16 +53,25 @@ const MEANING: Record<number, string> = { 0: 'the target conforms', 1: 'the targ
 /** The package's own directory: its vitest config and suites, wherever it is installed or run from. */
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-const HELP = `Usage: runbase-conformance [SUITE …]   (in a clone: npm test [-- SUITE …])
+const HELP = `Usage: runbase-conformance [SUITE …] [--shard=i/n] [-t PATTERN]   (in a clone: npm test [-- …])
 
-SUITE filters the suite files by name (auth, limits, …); none runs them all.
+SUITE runs only those suites, by name (auth, limits, …; also RUNBASE_SUITES=auth,limits); none runs
+them all. --shard=i/n runs shard i of n (RUNBASE_SHARD); merge the shards' reports with
+npm run report:merge. -t PATTERN runs the rules whose name matches. A selection that selects no rule
+is exit 2.
 
 Runs the Runbase conformance suite against RUNBASE_URL, or against the embedded reference emulator when
 RUNBASE_URL is unset. Settings come from the environment or a .env file in the current directory
 (RUNBASE_ENV_FILE names another); reports go to ./reports (RUNBASE_REPORT_DIR). Every variable is
 described in .env.example and the README.
 
-Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.`;
+Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.
+
+Examples:
+  runbase-conformance auth limits          # two suites
+  runbase-conformance --shard=1/4          # one shard of four
+  runbase-conformance -t AUTH-DISABLED     # one rule
+  runbase-conformance nosuch               # exits 2: no suite named 'nosuch'`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -70,14 +80,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let runner: RunnerArgs;
   try {
-    // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
-    const runner = runnerArgs(argv, process.env);
-    argv = runner.argv;
+    // --shard=i/n, suites and -t are the runner's (src/runner/args.ts).
+    runner = runnerArgs(argv, process.env);
     Object.assign(process.env, runner.env);
     config = loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError || error instanceof SelectionError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -98,9 +108,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   // only, so the broker settings are kept for the publish step and hidden from the run.
   const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
   for (const k of Object.keys(brokerEnv)) delete process.env[k];
-  const reporter = new ConformanceReporter();
+  const selection = [
+    process.env.RUNBASE_SUITES ? `suites ${process.env.RUNBASE_SUITES}` : '',
+    process.env.RUNBASE_SHARD ? `shard ${process.env.RUNBASE_SHARD}` : '',
+    runner.testNamePattern !== undefined ? `-t '${runner.testNamePattern}'` : '',
+  ].filter(Boolean).join(', ');
+  const reporter = new ConformanceReporter(selection ? { selection } : {});
   try {
-    const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    const vitest = await startVitest('test', [], { ...(runner.testNamePattern !== undefined ? { testNamePattern: runner.testNamePattern } : {}), root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     await vitest.close();
   } catch (error) {
     console.error(`error: the run could not start: ${(error as Error).message}`);

@@ -25,6 +25,8 @@ export interface ReporterOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
+  /** The run's selection as the user gave it (suites, shard, test-name pattern), named when it selects nothing. */
+  selection?: string;
 }
 
 export class ConformanceReporter implements Reporter {
@@ -38,6 +40,7 @@ export class ConformanceReporter implements Reporter {
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
   private readonly progress: ProgressMode;
+  private readonly selection?: string;
   private readonly progressFile: string;
   private progressTimer?: NodeJS.Timeout;
   private lastProgressLine = 0;
@@ -48,6 +51,7 @@ export class ConformanceReporter implements Reporter {
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.env = opts.env ?? process.env;
+    this.selection = opts.selection;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
     this.progress = opts.progress ?? progressMode(this.env, !opts.write && process.stdout.isTTY === true);
     if (this.progress === 'live' && opts.write) this.progress = 'lines';
@@ -136,6 +140,8 @@ export class ConformanceReporter implements Reporter {
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
+    // A selection (suites, shard, -t pattern) that selects nothing is a mistake, not a verdict.
+    if (!runErrors.length && !outcomes.some((o) => o.result || o.state === 'failed')) runErrors.push(`no rule was selected${this.selection ? ` by ${this.selection}` : ''}: nothing was checked`);
     this.exitCode = exitCodeFor(outcomes, runErrors);
     const config = this.config;
     const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));

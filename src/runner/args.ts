@@ -1,26 +1,30 @@
 // Arguments of `npm test -- …` that belong to the runner rather than to vitest: `--shard=i/n`
-// (vitest's own --shard splits by file; ours splits by rule, see shard.ts) and suite files
-// (`suites/limits.test.ts`: the conformance project has one entry file, so files become families).
+// (vitest's own --shard splits by file; ours splits by rule, see shard.ts) and suites, by name
+// (`auth`, as --help shows) or file (`suites/limits.test.ts`): the conformance project has one entry
+// file, so a vitest file filter would select nothing; suites become families (RUNBASE_SUITES).
 import { basename } from 'node:path';
 import { parseShard } from './shard.ts';
 import { ruleConcurrency } from './concurrency.ts';
 import { readDotenv } from '../config.ts';
+import { SelectionError, selectedFamilies } from './families.ts';
+
+const PATTERN_OPTIONS = ['-t', '--testNamePattern'];
 
 /** The runner's own settings; like every setting they may come from the settings file (.env). */
 const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES'] as const;
 
 export interface RunnerArgs {
-  /** What is left for vitest. */
-  argv: string[];
+  /** `-t PATTERN`: only the rules whose name matches (vitest's testNamePattern). */
+  testNamePattern?: string;
   /** Settings for the run's environment (RUNBASE_SHARD, RUNBASE_SUITES). */
   env: Record<string, string>;
 }
 
 const SUITE_FILE = /(^|\/)suites\/([a-z0-9-]+)\.test\.ts$/;
 
-/** Split runner arguments from vitest's; throws ShardError/ConcurrencyError on a bad setting. */
+/** The run's arguments; throws ShardError/ConcurrencyError/SelectionError on a bad one. */
 export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerArgs {
-  const rest: string[] = [];
+  let testNamePattern: string | undefined;
   const out: Record<string, string> = {};
   // The environment wins over the settings file, as for every other setting (src/config.ts).
   const file = readDotenv(env.RUNBASE_ENV_FILE ?? '.env', env.RUNBASE_ENV_FILE !== undefined);
@@ -30,12 +34,19 @@ export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     const arg = argv[i]!;
     if (arg === '--shard') out.RUNBASE_SHARD = argv[++i] ?? '';
     else if (arg.startsWith('--shard=')) out.RUNBASE_SHARD = arg.slice('--shard='.length);
+    else if (PATTERN_OPTIONS.includes(arg)) testNamePattern = argv[++i] ?? '';
+    else if (arg.startsWith('--testNamePattern=')) testNamePattern = arg.slice('--testNamePattern='.length);
     else if (SUITE_FILE.test(arg)) families.push(basename(arg).replace(/\.test\.ts$/, ''));
-    else rest.push(arg);
+    // Any other word is a suite name: an unknown one is refused below, never passed on to select nothing.
+    else if (!arg.startsWith('-')) families.push(arg);
+    // vitest would take an option it does not know as a file filter, and select nothing.
+    else throw new SelectionError(`unknown option ${arg}; see --help`);
   }
+  if (testNamePattern !== undefined && !testNamePattern.trim()) throw new SelectionError('-t needs a pattern (a rule id, e.g. -t AUTH-DISABLED)');
   if (families.length) out.RUNBASE_SUITES = families.join(',');
+  selectedFamilies(out.RUNBASE_SUITES ?? env.RUNBASE_SUITES);
   // Validate before any request: a bad shard or concurrency is a configuration error (exit 2).
   parseShard(out.RUNBASE_SHARD ?? env.RUNBASE_SHARD);
   ruleConcurrency({ ...env, ...out });
-  return { argv: rest, env: out };
+  return { env: out, ...(testNamePattern !== undefined ? { testNamePattern } : {}) };
 }

@@ -6,25 +6,22 @@
 // account of its own.)
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
 import { startProgressFeed } from './progress-feed.ts';
-
-const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
+import { familyOf, selectedFamilies, SUITES_DIR as SUITES } from './families.ts';
 
 /** suites/<family>.test.ts in family order; RUNBASE_SUITES=auth,limits keeps only those families. */
 export function suiteFiles(env: NodeJS.ProcessEnv = process.env): string[] {
-  const only = env.RUNBASE_SUITES?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = selectedFamilies(env.RUNBASE_SUITES);
   return readdirSync(SUITES)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => !only || only.includes(familyOf(f)))
     .sort((a, b) => conformanceRank(a) - conformanceRank(b) || a.localeCompare(b))
     .map((f) => join(SUITES, f));
 }
-
-const familyOf = (file: string) => basename(file).replace(/\.test\.ts$/, '');
 
 /** Load a suite; one that cannot load is a broken suite (exit 2), and the others still run. */
 async function load(file: string): Promise<void> {

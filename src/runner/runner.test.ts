@@ -7,6 +7,7 @@ import { contract } from '../contract/index.ts';
 import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
 import { runnerArgs } from './args.ts';
 import { ConcurrencyError, ruleConcurrency } from './concurrency.ts';
+import { SelectionError, selectedFamilies } from './families.ts';
 import { etaMs, progressLine, progressMode } from '../report/progress.ts';
 
 const ids = contract.rules.rules.map((r) => r.id);
@@ -50,12 +51,23 @@ describe('runner arguments', () => {
   });
 
   it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
-    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
-    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ testNamePattern: 'AUTH', env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
     expect(() => runnerArgs(['--shard=3/2'], NO_FILE)).toThrow(ShardError);
     expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
     expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
     expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
+  });
+
+  it('takes suites by name, as --help shows them, and refuses a name with no suite instead of selecting nothing', () => {
+    expect(runnerArgs(['auth', 'limits'], NO_FILE)).toEqual({ env: { RUNBASE_SUITES: 'auth,limits' } });
+    // A test-name pattern is the option's value, not a suite.
+    expect(runnerArgs(['-t', 'AUTH-DISABLED', 'auth'], NO_FILE)).toEqual({ testNamePattern: 'AUTH-DISABLED', env: { RUNBASE_SUITES: 'auth' } });
+    expect(() => runnerArgs(['--bail'], NO_FILE)).toThrow(/unknown option --bail/);
+    expect(() => runnerArgs(['-t'], NO_FILE)).toThrow(/-t needs a pattern/);
+    expect(() => runnerArgs(['autth'], NO_FILE)).toThrow(/no suite named 'autth': the suites are .*auth/);
+    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SUITES: 'auth,limts' })).toThrow(SelectionError);
+    expect(selectedFamilies(' ')).toBeUndefined();
   });
 });
 
