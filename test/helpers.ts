@@ -1,5 +1,8 @@
 // Running `npm test` (the conformance CLI) as a child process, as a user or CI would.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -12,10 +15,11 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export interface CliRun { code: number | null; stdout: string; stderr: string; output: string }
 
-/** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed). */
+/** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed).
+ * Its reports go to a fresh temporary directory unless `env` names one: never into the clone's reports/. */
 export function runConformance(env: Record<string, string>, timeoutMs = 240_000, args: string[] = []): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv({ RUNBASE_REPORT_DIR: mkdtempSync(join(tmpdir(), 'runbase-reports-')), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

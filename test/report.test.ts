@@ -11,6 +11,7 @@ import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 import { deviationByName } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
+import { verdictCause } from '../src/report/markdown.ts';
 import { runConformance, type CliRun } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,10 +38,16 @@ function expectAgreement(o: Outputs) {
   expect(json.summary.failed).toBe(count('failed'));
   expect(o.md).toContain(`${json.summary.passed} passed, ${json.summary.failed} failed, ${json.summary.warned} warned, ${json.summary.skipped} skipped`);
   expect(o.summary).toBe(o.md);
-  expect((o.junit.match(/<testcase /g) ?? []).length).toBe(json.rules.length);
+  expect((o.junit.match(/<testcase /g) ?? []).length).toBe(json.rules.length + 1);
   expect((o.junit.match(/<failure /g) ?? []).length).toBe(json.summary.failed);
   expect((o.junit.match(/<skipped /g) ?? []).length).toBe(json.summary.skipped);
   expect(o.html).toContain(`data-exit-code="${json.exitCode}"`);
+  // One verdict: the exit code and its cause, the same on the console's last line and in every file.
+  const cause = verdictCause(json);
+  expect(o.run.stdout.trim().split('\n').at(-1)).toBe(`exit ${json.exitCode}: ${{ 0: 'the target conforms', 1: 'the target breaks the contract', 2: 'configuration or target error' }[json.exitCode]} — ${cause}`);
+  expect(o.md).toContain(`(exit ${json.exitCode}) — ${cause}`);
+  expect(o.junit).toContain(`<property name="exit-code" value="${json.exitCode}"/>`);
+  expect(o.html).toContain(`(exit ${json.exitCode}) — `);
   for (const r of json.rules.filter((r) => r.verdict === 'failed')) {
     expect(o.md).toContain(`${r.id} — ${r.title}`);
     expect(o.junit).toContain(`name="${r.id}: `);

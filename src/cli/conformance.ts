@@ -9,6 +9,7 @@ import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
+import { verdictCause } from '../report/markdown.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
@@ -17,34 +18,37 @@ import { ShardError } from '../runner/shard.ts';
 import { ConcurrencyError } from '../runner/concurrency.ts';
 import { SelectionError } from '../runner/families.ts';
 
-/** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
-async function publishToBroker(config: Config): Promise<number> {
+/** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on
+ * error); the line that says why becomes part of the run's verdict. */
+async function publishToBroker(config: Config): Promise<{ exitCode: number; error?: string }> {
+  const problem = (exitCode: number, error: string) => {
+    console.error(error);
+    return { exitCode, error };
+  };
   let broker;
   try {
     broker = brokerSettings(process.env);
   } catch (error) {
-    console.error(`configuration error: ${(error as Error).message}`);
-    return EXIT.error;
+    return problem(EXIT.error, `configuration error: ${(error as Error).message}`);
   }
-  if (!broker) return EXIT.conforms;
+  if (!broker) return { exitCode: EXIT.conforms };
   if (config.target.kind !== 'remote') {
     console.error('Pact Broker: results are published for a real target only (set RUNBASE_URL); nothing published');
-    return EXIT.conforms;
+    return { exitCode: EXIT.conforms };
   }
   try {
     const outcome = await verifyAndPublish(config, broker);
     if (outcome.kind === 'published') {
       console.log(`Pact Broker: verification results published for provider version ${broker.providerVersion}`);
-      return EXIT.conforms;
+      return { exitCode: EXIT.conforms };
     }
     // A real mismatch: the target broke a consumer's pact, and the broker has the failure.
-    console.error(`Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
+    const failed = problem(EXIT.broken, `Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
     for (const m of outcome.mismatches.slice(0, 5)) console.error(`  ✗ ${m}`);
-    return EXIT.broken;
+    return failed;
   } catch (error) {
     // The broker unreachable, refusing, failing, or the verifier unable to run: nothing to blame on the target.
-    console.error(`Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`);
-    return EXIT.error;
+    return problem(EXIT.error, `Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`);
   }
 }
 
@@ -121,10 +125,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
-  let code = reporter.exitCode;
   Object.assign(process.env, brokerEnv);
-  code = Math.max(code, await publishToBroker(config));
-  console.log(`exit ${code}: ${MEANING[code]}`);
+  // The summary and the reports are written once the broker step has had its say: one verdict everywhere.
+  reporter.finish(await publishToBroker(config));
+  const code = reporter.exitCode;
+  console.log(`exit ${code}: ${MEANING[code]}${reporter.report ? ` — ${verdictCause(reporter.report)}` : ''}`);
   return code;
 }
 

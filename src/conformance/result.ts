@@ -57,6 +57,8 @@ export interface RuleResult {
   failures: Failure[];
   observations: Observation[];
   notes: string[];
+  /** Set when the rule ran only part of its cases: what ran, and what the rest needs ("GET only; POST needs …"). */
+  partial?: string;
   /** 429s met outside the rate-limit rules and retried (keys as labels). */
   environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
   /** Wall time of the rule's test, including its waits on the scheduler (ms). */

@@ -2,6 +2,7 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand } from './curl.ts';
+import { verdictCause } from './markdown.ts';
 
 const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
   // XML 1.0 forbids most control characters; generated bodies may carry them.
@@ -24,8 +25,9 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 
 function testCase(rule: RuleResult): string {
   const open = `    <testcase classname="runbase.${xml(rule.family)}" name="${xml(`${rule.id}: ${rule.title}`)}" time="${seconds(rule.durationMs)}">`;
-  const props = `      <properties><property name="level" value="${rule.level}"/><property name="verdict" value="${rule.verdict}"/><property name="doc" value="${xml(rule.doc)}"/></properties>`;
+  const props = `      <properties><property name="level" value="${rule.level}"/><property name="verdict" value="${rule.verdict}"/>${rule.partial ? `<property name="partial" value="${xml(rule.partial)}"/>` : ''}<property name="doc" value="${xml(rule.doc)}"/></properties>`;
   const body: string[] = [props];
+  if (rule.verdict === 'passed' && rule.partial) body.push(`      <system-out>${xml(`passed in part — ${rule.partial}`)}</system-out>`);
   if (rule.verdict === 'failed') body.push(`      <failure message="${xml(`${rule.id} failed: ${rule.failures[0]?.message ?? rule.targetError ?? ''}`)}" type="${rule.level}">${xml(failureText(rule))}</failure>`);
   if (rule.verdict === 'skipped') body.push(`      <skipped message="${xml(rule.skipReason ?? 'skipped')}"/>`);
   if (rule.verdict === 'warned') body.push(`      <system-out>${xml(`warning (${rule.level} level):\n${failureText(rule)}`)}</system-out>`);
@@ -33,13 +35,25 @@ function testCase(rule: RuleResult): string {
   return [open, ...body, '    </testcase>'].join('\n');
 }
 
+/** The run's verdict as a test case of its own: its exit code and the cause, an error when it is 2
+ * (a run can end 2 with every rule passed: a broker failure, a selection of no rule). */
+function runCase(report: ConformanceReport): string {
+  const cause = verdictCause(report);
+  const body = report.outcome === 'error' ? `\n      <error message="${xml(`exit 2: ${cause}`)}" type="configuration or target error">${xml(report.errors.join('\n'))}</error>\n    ` : '';
+  return `    <testcase classname="runbase.run" name="run verdict: exit ${report.exitCode} (${report.outcome})" time="0">${body || `<system-out>${xml(`exit ${report.exitCode}: ${cause}`)}</system-out>`}</testcase>`;
+}
+
 export function renderJunit(report: ConformanceReport): string {
   const failures = report.rules.filter((r) => r.verdict === 'failed').length;
   const skipped = report.rules.filter((r) => r.verdict === 'skipped').length;
+  const tests = report.rules.length + 1;
+  const errors = report.outcome === 'error' ? 1 : 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="runbase-conformance" tests="${report.rules.length}" failures="${failures}" errors="${report.outcome === 'error' ? 1 : 0}" skipped="${skipped}">`,
-    `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${report.rules.length}" failures="${failures}" skipped="${skipped}" timestamp="${report.startedAt}" time="${seconds(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}">`,
+    `<testsuites name="runbase-conformance" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,
+    `  <testsuite name="Runbase conformance (${xml(report.target.apiRoot)})" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" timestamp="${report.startedAt}" time="${seconds(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}">`,
+    `    <properties><property name="exit-code" value="${report.exitCode}"/><property name="outcome" value="${report.outcome}"/><property name="cause" value="${xml(verdictCause(report))}"/></properties>`,
+    runCase(report),
     ...report.rules.map(testCase),
     '  </testsuite>',
     '</testsuites>',

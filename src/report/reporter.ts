@@ -124,7 +124,7 @@ export class ConformanceReporter implements Reporter {
     this.done++;
     if (!result) return;
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
-    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
+    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}${result.partial ? ` — ${result.partial}` : ''}`;
     this.say(`  ${MARK[result.verdict] ?? '?'} ${result.verdict.padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
     if (result.verdict === 'failed' || result.verdict === 'warned') {
       for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
@@ -133,18 +133,35 @@ export class ConformanceReporter implements Reporter {
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     this.stopProgress();
-    const shard = currentShard(this.env);
     const outcomes: RuleOutcome[] = testModules.flatMap((m) => [...m.children.allTests()].map(outcomeOf));
     for (const m of testModules) { const first = [...m.children.allTests()][0]; if (first) this.learnTarget(first); }
     const runErrors = [
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
+    // A rule that broke inside the suite (no verdict) is an error of the run: named, with its error.
+    for (const o of outcomes) if (o.state === 'failed' && (!o.result || (o.result.verdict === 'skipped' && !o.errors.some((e) => e.includes('RUNBASE_REQUIRE_ALL'))))) runErrors.push(`${o.result?.id ?? o.name} could not be judged: ${(o.errors[0] ?? 'no error recorded').split('\n')[0]}`);
     // A selection (suites, shard, -t pattern) that selects nothing is a mistake, not a verdict.
     if (!runErrors.length && !outcomes.some((o) => o.result || o.state === 'failed')) runErrors.push(`no rule was selected${this.selection ? ` by ${this.selection}` : ''}: nothing was checked`);
     this.exitCode = exitCodeFor(outcomes, runErrors);
+    this.runErrors = runErrors;
+    this.results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+  }
+
+  private runErrors: string[] = [];
+  private results: RuleOutcome['result'][] = [];
+
+  /**
+   * The run's one verdict, once everything that decides it is known (the rules, then the Pact Broker
+   * step): the exit code and its cause go into every report and the console's summary alike.
+   * `after`: what happened after the rules (a broker failure), with the exit code it calls for.
+   */
+  finish(after: { exitCode: number; error?: string } = { exitCode: EXIT.conforms }): void {
+    const shard = currentShard(this.env);
+    const runErrors = [...this.runErrors, ...(after.error ? [after.error] : [])];
+    this.exitCode = Math.max(this.exitCode, after.exitCode);
     const config = this.config;
-    const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+    const results = this.results.filter((r): r is NonNullable<typeof r> => r !== undefined);
     this.report = buildReport({
       target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
@@ -166,6 +183,7 @@ export class ConformanceReporter implements Reporter {
     const lines = ['', summaryLine(report)];
     for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
+    for (const r of report.rules.filter((r) => r.verdict === 'passed' && r.partial)) lines.push(`  ✓ ${r.id}  passed in part — ${r.partial}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
     const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
