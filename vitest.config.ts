@@ -31,6 +31,8 @@ export default defineConfig({
         test: {
           name: 'self',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // Prerequisites first (fails in seconds with CI=true), and the clone's reports/ left untouched.
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Three files at once on two cores (vitest's default is one fewer than the CPUs): the real-time
