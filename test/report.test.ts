@@ -179,6 +179,15 @@ describe('the conformance report against a wrong target that echoes the key', ()
     expect(page.copied).toMatch(/^(copied|selected|select and copy)$/);
   });
 
+  it('puts the failures at the top of the page, before the matrices, and explains the matrices\' chips', () => {
+    const failures = o.html.indexOf('<h2>Failures and warnings</h2>');
+    expect(failures).toBeGreaterThan(-1);
+    expect(failures).toBeLessThan(o.html.indexOf('<table class="matrix"'));
+    const legend = /<p class="legend">([\s\S]*?)<\/p>/.exec(o.html)?.[1] ?? '';
+    for (const verdict of ['passed', 'failed', 'warned', 'skipped', 'observed']) expect(legend).toContain(`class="chip ${verdict}"`);
+    expect(legend).toContain('passed in part');
+  });
+
   chromiumIt('has a page that renders in Chromium', async () => {
     expect(HAS_CHROMIUM, `CI=true: Chromium is required at ${CHROMIUM} (apt-get install chromium)`).toBe(true);
     expectBrokenPage(await renderInChromium(join(o.dir, 'conformance.html')), o.json);

@@ -84,6 +84,28 @@ describe('progress', () => {
     expect(progressLine({ done: 10, total: 40, elapsedMs: 65_000, snapshot })).toBe('  … 10/40 rules · 100 requests · 1 min 5 s elapsed · ETA ~1 min 15 s');
   });
 
+  it('keeps the estimated run time steady when the cheap rules finish first (a prior of one request per case)', () => {
+    // A one-key run of 69 rules: 20 cheap ones (3 requests) finish first, then 49 of 15; 2 requests/s.
+    const costs = [...Array<number>(20).fill(3), ...Array<number>(49).fill(15)];
+    const rate = 2;
+    const total = costs.reduce((a, b) => a + b, 0) / rate * 1000;
+    const spread = (casesPerProperty: number | undefined) => {
+      const estimates: number[] = [];
+      let requests = 0;
+      for (let done = 1; done < costs.length; done++) {
+        requests += costs[done - 1]!;
+        const elapsedMs = (requests / rate) * 1000;
+        const eta = etaMs({ done, total: costs.length, elapsedMs, snapshot: { requests, maxRequests: 1500, poolRatePerSecond: rate, clock: 'real', ...(casesPerProperty ? { casesPerProperty } : {}) } })!;
+        estimates.push((elapsedMs + eta) / total);
+      }
+      return Math.max(...estimates) / Math.min(...estimates);
+    };
+    // The average alone: the projected run time moves by a factor of almost 4 over the run; with the
+    // prior, by well under half that.
+    expect(spread(undefined)).toBeGreaterThan(3.5);
+    expect(spread(10)).toBeLessThan(1.75);
+  });
+
   it('is live on a terminal, lines elsewhere, and can be turned off', () => {
     expect(progressMode({}, true)).toBe('live');
     expect(progressMode({}, false)).toBe('lines');
