@@ -1,10 +1,9 @@
 // The defaults the configuration table states (README or a docs page, wherever it lives) are read from
-// the code's one home for each (src/config.ts DEFAULTS, src/runner/concurrency.ts), so the two cannot drift.
+// the code's one home for each (src/settings DEFAULTS), so the two cannot drift.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { DEFAULTS } from '../src/config.ts';
-import { DEFAULT_CONCURRENCY } from '../src/runner/concurrency.ts';
+import { DEFAULTS } from '../src/settings/index.ts';
 import { repoRoot } from './helpers.ts';
 
 const pages = [join(repoRoot, 'README.md'), ...readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(repoRoot, 'docs', f))];
@@ -19,7 +18,7 @@ function statedDefault(name: string): string | undefined {
 }
 
 it.each([
-  ['RUNBASE_CONCURRENCY', [DEFAULT_CONCURRENCY]],
+  ['RUNBASE_CONCURRENCY', [DEFAULTS.concurrency]],
   ['RUNBASE_SEED', [DEFAULTS.seed]],
   ['RUNBASE_TIMEOUT_MS', [DEFAULTS.timeoutMs]],
   ['RUNBASE_MAX_RETRY_AFTER_S', [DEFAULTS.maxRetryAfterSeconds]],

@@ -1,5 +1,8 @@
 // `npm run emulator`: prints the fixture variables, serves them, and stops cleanly on Ctrl-C.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { contract, errorByCode } from '../src/contract/index.ts';
@@ -87,5 +90,35 @@ describe('npm run emulator', () => {
     const normal = await run(['--port', '0']);
     expect(normal.code).toBe(0);
     expect(normal.stderr).not.toContain('LOAD MODE');
+  });
+
+  it('--choices FILE and --choice NAME=VALUE set open choices (the later word wins), announced on stderr; a value the choice does not take is exit 2 naming its values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbase-choices-'));
+    const file = join(dir, 'choices.json');
+    writeFileSync(file, JSON.stringify({ choices: { contentType: { default: 'lenient' }, unknownRouteStatus: { default: 400 } } }));
+    const child = startCli(['--port', '0', '--choices', file, '--choice', 'contentType=415']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (stderr.includes('serving')) resolve(); }));
+    expect(stderr).toMatch(/open choices other than the reference emulator's: unknownRouteStatus=400 contentType=415/);
+    const url = /^RUNBASE_URL=(.*)$/m.exec(stdout)![1]!;
+    const key = /^RUNBASE_API_KEY=([^,\n]*)/m.exec(stdout)![1]!;
+    const typed = await request(`${url}${contract.limits.apiRootPath}/runs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body: '{}' });
+    expect(typed.statusCode).toBe(415);
+    await typed.body.dump();
+    const route = await request(`${url}${contract.limits.apiRootPath}/nope`);
+    expect(route.statusCode).toBe(400);
+    await route.body.dump();
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+
+    const bad = startCli(['--port', '0', '--choice', 'rateWindow=hourly']);
+    let badErr = '';
+    bad.stderr.on('data', (d) => { badErr += d; });
+    expect(await new Promise<number | null>((resolve) => bad.on('close', resolve))).toBe(2);
+    expect(badErr).toContain('rateWindow takes "sliding" | "fixed-first-request" | "fixed-wall-clock"');
   });
 });

@@ -19,7 +19,7 @@ export interface CliRun { code: number | null; stdout: string; stderr: string; o
  * Its reports go to a fresh temporary directory unless `env` names one: never into the clone's reports/. */
 export function runConformance(env: Record<string, string>, timeoutMs = 240_000, args: string[] = []): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv({ RUNBASE_REPORT_DIR: mkdtempSync(join(tmpdir(), 'runbase-reports-')), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: repoRoot, env: cleanEnv({ RUNBASE_REPORT_DIR: mkdtempSync(join(tmpdir(), 'runbase-reports-')), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

@@ -5,10 +5,10 @@ import { contract, errorForFault } from '../src/contract/index.ts';
 import { KEY_FIXTURES, keyForFixture, keyPlaceholders } from '../src/conformance/fixtures.ts';
 import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
 import { pactCases } from '../src/pact/interactions.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/settings/index.ts';
 import { faithfulSteps, steps } from '../src/emulator/index.ts';
 import { stepsInOrder } from '../src/emulator/pipeline.ts';
-import { choices } from '../src/emulator/choices.ts';
+import { choices } from '../src/contract/emulator-choices.ts';
 
 describe('one home for each fact', () => {
   it('maps every key fixture of contracts/fixtures.json, and config, harness and placeholders agree', () => {
@@ -43,7 +43,7 @@ describe('one home for each fact', () => {
   });
 
   it('orders the faithful pipeline as contracts/emulator.json says, and refuses an order that is not a permutation', () => {
-    expect(choices.precedence.flatMap((e) => e.split('|').map((n) => n.trim()))).toEqual(faithfulSteps.map((s) => s.name));
+    expect((choices.choices.precedence.default as string[]).flatMap((e) => e.split('|').map((n) => n.trim()))).toEqual(faithfulSteps.map((s) => s.name));
     const reversed = [...faithfulSteps].reverse().map((s) => s.name);
     expect(stepsInOrder(reversed).map((s) => s.name)).toEqual(reversed);
     expect(() => stepsInOrder(reversed.slice(1))).toThrow(/missing: /);

@@ -2,18 +2,25 @@
 // lines on stdout before it serves; the rest goes to stderr. Ctrl-C stops it cleanly.
 import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
-import { choices } from '../emulator/choices.ts';
+import { readFileSync } from 'node:fs';
+import { changedChoices, choiceCatalogue, choices, choicesFromJson, parseChoiceArgs, resolveChoices } from '../contract/emulator-choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
+import { emulatorAdminToken } from '../settings/index.ts';
 
 const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
-                        [--clock real|virtual] [--rate-limit off|N/Ms] [--precedence STEP,STEP,…] [--unknown-route-status N]
+                        [--clock real|virtual] [--rate-limit off|N/Ms] [--choice NAME=VALUE]… [--choices FILE]
+                        [--precedence STEP,STEP,…] [--unknown-route-status N]
 (in a clone: npm run emulator -- …)
 
 Starts the Runbase reference emulator (real clock unless --clock virtual: then time moves only
 through the admin API, and the suite run with RUNBASE_CLOCK=virtual advances it), provisions one key per fixture and a pool of
 healthy keys, prints them as .env lines, and serves until Ctrl-C. --port 0 picks a free port.
-The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN. --precedence and --unknown-route-status
-model another target's undocumented choices (contracts/emulator.json has the default order).
+The admin token may also come from RUNBASE_EMULATOR_ADMIN_TOKEN.
+--choice NAME=VALUE (repeatable) models another target's answer to a point the docs leave open;
+--choices FILE reads them from a JSON object {"NAME": VALUE} (or contracts/emulator.json's form).
+--precedence STEP,… and --unknown-route-status N are --choice precedence=… and unknownRouteStatus=….
+The choices (contracts/emulator.json "choices"; docs/emulator.md), default first:
+${choiceCatalogue().map((c) => `  ${c.name}: ${Array.isArray(c.default) ? `STEP,STEP,… (any order of the steps; ${c.values.length} listed there)` : c.values.map(String).join(' | ')}`).join('\n')}
 --rate-limit is load mode, for tool and load runs only: 'off' lifts the per-key limit, N/Ms sets
 N requests per M ms per key (e.g. 100/1000). The default is the documented limit (contracts/limits.json);
 a conformance run against an emulator in load mode fails its rate-limit rules, as it should.`;
@@ -34,7 +41,7 @@ function loadModeBanner(limit: Parameters<typeof describeRateLimit>[0]): string 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, choice: { type: 'string', multiple: true }, choices: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -53,16 +60,26 @@ async function main(): Promise<number> {
     const unknownRoute = args['unknown-route-status'];
     if (unknownRoute !== undefined && !/^[1-5]\d\d$/.test(unknownRoute)) throw new Error(`--unknown-route-status must be an HTTP status, got '${unknownRoute}'`);
     const rateLimit = args['rate-limit'] === undefined ? undefined : parseRateLimit(args['rate-limit']);
-    settings = {
-      ...(rateLimit ? { rateLimit } : {}),
+    let fromFile: Record<string, unknown> = {};
+    if (args.choices !== undefined) {
+      try { fromFile = choicesFromJson(JSON.parse(readFileSync(args.choices, 'utf8'))); } catch (error) { throw new Error(`--choices ${args.choices}: ${(error as Error).message}`); }
+    }
+    // A file, then each --choice, then the two older flags: the last word wins.
+    const chosen = resolveChoices({
+      ...fromFile,
+      ...parseChoiceArgs(args.choice ?? []),
       ...(args.precedence ? { precedence: args.precedence.split(',').map((s) => s.trim()) } : {}),
       ...(unknownRoute ? { unknownRouteStatus: Number(unknownRoute) } : {}),
+    });
+    settings = {
+      ...(rateLimit ? { rateLimit } : {}),
+      choices: changedChoices(chosen),
       clock: clock as 'real' | 'virtual',
       host: args.host ?? '127.0.0.1',
       port: publicPort,
       adminPort: port('admin-port', args['admin-port'], publicPort === 0 ? 0 : publicPort + 1),
       poolSize,
-      adminToken: args['admin-token'] ?? process.env.RUNBASE_EMULATOR_ADMIN_TOKEN,
+      adminToken: args['admin-token'] ?? emulatorAdminToken(),
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
@@ -70,7 +87,7 @@ async function main(): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator({ ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(settings.precedence ? { precedence: settings.precedence } : {}), ...(settings.unknownRouteStatus ? { unknownRouteStatus: settings.unknownRouteStatus } : {}), host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
+    emulator = await startEmulator({ ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), choices: settings.choices, host: settings.host, port: settings.port, adminPort: settings.adminPort, clock: settings.clock, ...(settings.adminToken ? { adminToken: settings.adminToken } : {}) });
   } catch (error) {
     console.error(`could not start the emulator: ${(error as Error).message}`);
     return 2;
@@ -86,6 +103,8 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop);
   });
   if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
+  const changed = Object.entries(settings.choices);
+  if (changed.length) console.error(`open choices other than the reference emulator's: ${changed.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ')}`);
   console.error(`Runbase emulator serving ${emulator.url}/api/v1 (admin API on ${emulator.adminUrl}); Ctrl-C to stop`);
   await stopped;
   await emulator.close();

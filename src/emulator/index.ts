@@ -7,14 +7,18 @@ import { createClock } from './clock.ts';
 import { createState, type EmulatorState } from './state.ts';
 import { createRateLimiter, type RateLimit } from './rate-limit.ts';
 import { faithfulSteps, type Step } from './pipeline.ts';
+import { resolveChoices, type OpenChoices } from '../contract/emulator-choices.ts';
+import { bodyLimitFor, tableForChoices } from './choice-steps.ts';
 import { createPublicServer } from './public-server.ts';
 import { createAdminServer } from './admin-server.ts';
 import { provisionFixtures } from './fixtures.ts';
 import { closeServer } from './http.ts';
+import { responseExtras } from './extras.ts';
 
 export { provisionFixtures } from './fixtures.ts';
 export { faithfulSteps, steps, errorAnswer, faultAnswer, handle, type Step, type Ctx, type Answer } from './pipeline.ts';
 export type { EmulatorState } from './state.ts';
+export { choiceCatalogue, resolveChoices, type OpenChoices, type ChoiceName, type ChoiceValue } from '../contract/emulator-choices.ts';
 
 export interface EmulatorOptions {
   host?: string;
@@ -23,22 +27,14 @@ export interface EmulatorOptions {
   adminToken?: string;
   clock?: 'virtual' | 'real';
   steps?: readonly Step[];
-  /** Model another target's undocumented choices: the order of the fault checks (step names). */
+  /** Another target's answers to the points the docs leave open (contracts/emulator.json "choices"); any subset. */
+  choices?: Partial<Record<keyof OpenChoices, unknown>>;
+  /** The choice `precedence` (an order of all step names), as an option of its own. */
   precedence?: readonly string[];
-  /** Model another target's answer to unknown routes. */
+  /** The choice `unknownRouteStatus`, as an option of its own. */
   unknownRouteStatus?: number;
   /** Load mode for tool and load runs: another per-key limit, or none. Default: the documented limit. */
   rateLimit?: RateLimit | 'off';
-}
-
-/** The faithful steps reordered to `precedence` (a permutation of their names), or as they are. */
-export function orderedSteps(precedence: readonly string[] | undefined, base: readonly Step[] = faithfulSteps): Step[] {
-  if (!precedence) return [...base];
-  const names = base.map((s) => s.name);
-  if (precedence.length !== names.length || !names.every((n) => precedence.includes(n))) {
-    throw new Error(`precedence must list every step once: ${names.join(',')}`);
-  }
-  return precedence.map((n) => base.find((s) => s.name === n)!);
 }
 
 export interface RunningEmulator {
@@ -65,12 +61,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const host = opts.host ?? '127.0.0.1';
   const adminToken = opts.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`;
   const state = createState(createClock(opts.clock ?? 'real'));
-  let table = orderedSteps(opts.precedence, opts.steps ?? faithfulSteps);
-  if (opts.unknownRouteStatus !== undefined) {
-    const status = opts.unknownRouteStatus;
-    table = table.map((s) => (s.name === 'route' ? { ...s, run: (ctx) => { const a = s.run(ctx); return a && { ...a, status }; } } : s));
-  }
-  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit), table);
+  const chosen = resolveChoices({
+    ...opts.choices,
+    ...(opts.precedence ? { precedence: [...opts.precedence] } : {}),
+    ...(opts.unknownRouteStatus !== undefined ? { unknownRouteStatus: opts.unknownRouteStatus } : {}),
+  });
+  const table = tableForChoices(chosen, opts.steps ?? faithfulSteps);
+  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit, chosen), table, bodyLimitFor(chosen), responseExtras(chosen));
   let url = '';
   let adminUrl = '';
   const adminServer = createAdminServer(state, {

@@ -1,9 +1,9 @@
 // The emulator's request pipeline: an ordered table of named steps, in the order faults are checked
-// (contracts/emulator.json "precedence", explained in docs/emulator.md). Each step answers with an
+// (contracts/emulator.json choices.precedence, explained in docs/emulator.md). Each step answers with an
 // error or passes. A different table makes a different emulator; the faithful one is `faithfulSteps`.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEntry } from '../contract/index.ts';
-import { choices, type UndocumentedError } from './choices.ts';
+import { choices, type UndocumentedError } from '../contract/emulator-choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { isJsonText } from './json-text.ts';
@@ -34,6 +34,8 @@ export interface Ctx {
   model?: ModelEntry;
   input?: Record<string, unknown>;
   cost?: number;
+  /** Set when the rate limit refused: how long until the key is admitted again. */
+  retryAfterMs?: number;
 }
 
 export interface Step {
@@ -54,7 +56,7 @@ export function errorAnswer(code: string, detail?: string): Answer {
 }
 
 /** A documented error with a message of the emulator's own choosing. */
-function messageAnswer(code: string, message: string): Answer {
+export function messageAnswer(code: string, message: string): Answer {
   return { status: errorByCode(code).status, body: { error: { message, code } }, headers: JSON_HEADERS };
 }
 
@@ -195,7 +197,11 @@ export const steps = {
   rateLimit: {
     name: 'rateLimit',
     run(ctx) {
-      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : faultAnswer('rateLimited');
+      const now = ctx.state.clock.now();
+      if (ctx.limiter.admit(ctx.key!.key, now)) return undefined;
+      // Stryker disable next-line all: read only by the retryAfterOn429 choice (extras.ts, off by default), proven in extras.test.ts
+      ctx.retryAfterMs = ctx.limiter.waitMs(ctx.key!.key, now);
+      return faultAnswer('rateLimited');
     },
   },
   spendLimit: {
@@ -300,7 +306,7 @@ export const steps = {
 } satisfies Record<string, Step>;
 
 /**
- * The steps in the order contracts/emulator.json "precedence" gives (its one home; an entry
+ * The steps in the order contracts/emulator.json choices.precedence gives (its one home; an entry
  * `a | b` names steps on separate routes). Every step must be named exactly once.
  */
 export function stepsInOrder(order: readonly string[]): Step[] {
@@ -310,12 +316,12 @@ export function stepsInOrder(order: readonly string[]): Step[] {
   const missing = known.filter((n) => !names.includes(n));
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (unknown.length || missing.length || twice.length) {
-    throw new Error(`contracts/emulator.json "precedence" must name every pipeline step once (unknown: ${unknown.join(', ') || '—'}; missing: ${missing.join(', ') || '—'}; twice: ${twice.join(', ') || '—'})`);
+    throw new Error(`an emulator precedence must name every pipeline step once (unknown: ${unknown.join(', ') || '—'}; missing: ${missing.join(', ') || '—'}; twice: ${twice.join(', ') || '—'})`);
   }
   return names.map((n) => steps[n as keyof typeof steps]);
 }
 
-export const faithfulSteps: readonly Step[] = stepsInOrder(choices.precedence);
+export const faithfulSteps: readonly Step[] = stepsInOrder(choices.choices.precedence.default as string[]);
 
 /** Run the table: the first step that answers decides. Every route ends in create or lookupRun. */
 export function handle(table: readonly Step[], ctx: Ctx): Answer {

@@ -6,22 +6,24 @@
 // account of its own.)
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
-import { startProgressFeed } from './progress-feed.ts';
-import { familyOf, selectedFamilies, SUITES_DIR as SUITES } from './families.ts';
+import { startProgressFeed } from '../report/progress-feed.ts';
 
-/** suites/<family>.test.ts in family order; RUNBASE_SUITES=auth,limits keeps only those families. */
-export function suiteFiles(env: NodeJS.ProcessEnv = process.env): string[] {
-  const only = selectedFamilies(env.RUNBASE_SUITES);
+const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
+
+/** suites/<family>.test.ts in family order; `only` (RUNBASE_SUITES=auth,limits) keeps only those families. */
+export function suiteFiles(only?: readonly string[]): string[] {
   return readdirSync(SUITES)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => !only || only.includes(familyOf(f)))
     .sort((a, b) => conformanceRank(a) - conformanceRank(b) || a.localeCompare(b))
     .map((f) => join(SUITES, f));
 }
+
+const familyOf = (file: string) => basename(file).replace(/\.test\.ts$/, '');
 
 /** Load a suite; one that cannot load is a broken suite (exit 2), and the others still run. */
 async function load(file: string): Promise<void> {
@@ -34,13 +36,13 @@ async function load(file: string): Promise<void> {
 
 let stopFeed: (() => void) | undefined;
 beforeAll(() => {
-  const file = process.env.RUNBASE_PROGRESS_FILE;
+  const file = inject('runbaseSettings')?.progressFile;
   // The session is created on first use by a rule as before; the feed just waits for it.
   if (file) void getSession().then((session) => { stopFeed = startProgressFeed(session, file); }, () => {});
 });
 afterAll(() => stopFeed?.());
 
-const files = suiteFiles();
+const files = suiteFiles(inject('runbase').config.suites);
 const aggregating = files.filter((f) => AGGREGATING.includes(familyOf(f)));
 
 describe.concurrent('rules', async () => {

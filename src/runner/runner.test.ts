@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
-import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
+import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from '../contract/shard.ts';
 import { runnerArgs } from './args.ts';
-import { ConcurrencyError, ruleConcurrency } from './concurrency.ts';
-import { SelectionError, selectedFamilies } from './families.ts';
+import { ConfigError, loadConfig } from '../settings/index.ts';
 import { etaMs, progressLine, progressMode } from '../report/progress.ts';
 
 const ids = contract.rules.rules.map((r) => r.id);
@@ -39,35 +38,37 @@ describe('shards', () => {
 const NO_FILE = { RUNBASE_ENV_FILE: '/dev/null' };
 
 describe('runner arguments', () => {
-  it('reads its settings from the settings file too, the environment winning', () => {
+  it('reads the runner settings from the settings file too, the environment winning, the arguments over both', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbase-args-'));
     const file = join(dir, '.env');
-    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\n');
-    expect(runnerArgs([], { RUNBASE_ENV_FILE: file }).env).toEqual({ RUNBASE_SHARD: '2/4', RUNBASE_CONCURRENCY: '3' });
-    expect(runnerArgs([], { RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).env).toEqual({ RUNBASE_CONCURRENCY: '3' });
+    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\nRUNBASE_SUITES=auth\n');
+    expect(loadConfig({ RUNBASE_ENV_FILE: file })).toMatchObject({ shard: { index: 2, count: 4 }, concurrency: 3, suites: ['auth'], envFile: file });
+    expect(loadConfig({ RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).shard).toEqual({ index: 1, count: 4 });
+    expect(loadConfig({ RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }, { overrides: runnerArgs(['--shard=3/4']).env }).shard).toEqual({ index: 3, count: 4 });
     writeFileSync(file, 'RUNBASE_CONCURRENCY=lots\n');
-    expect(() => runnerArgs([], { RUNBASE_ENV_FILE: file })).toThrow(ConcurrencyError);
+    expect(() => loadConfig({ RUNBASE_ENV_FILE: file })).toThrow(ConfigError);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
-    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ testNamePattern: 'AUTH', env: { RUNBASE_SHARD: '2/3' } });
-    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
-    expect(() => runnerArgs(['--shard=3/2'], NO_FILE)).toThrow(ShardError);
-    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
-    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
-    expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'])).toEqual({ testNamePattern: 'AUTH', env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'])).toEqual({ env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(() => loadConfig(NO_FILE, { overrides: runnerArgs(['--shard=3/2']).env })).toThrow(ShardError);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(/RUNBASE_CONCURRENCY must be an integer from 1 to 64/);
+    expect(loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(loadConfig(NO_FILE).concurrency).toBe(16);
   });
 
   it('takes suites by name, as --help shows them, and refuses a name with no suite instead of selecting nothing', () => {
-    expect(runnerArgs(['auth', 'limits'], NO_FILE)).toEqual({ env: { RUNBASE_SUITES: 'auth,limits' } });
+    expect(runnerArgs(['auth', 'limits'])).toEqual({ env: { RUNBASE_SUITES: 'auth,limits' } });
     // A test-name pattern is the option's value, not a suite.
-    expect(runnerArgs(['-t', 'AUTH-DISABLED', 'auth'], NO_FILE)).toEqual({ testNamePattern: 'AUTH-DISABLED', env: { RUNBASE_SUITES: 'auth' } });
-    expect(() => runnerArgs(['--bail'], NO_FILE)).toThrow(/unknown option --bail/);
-    expect(() => runnerArgs(['-t'], NO_FILE)).toThrow(/-t needs a pattern/);
-    expect(() => runnerArgs(['autth'], NO_FILE)).toThrow(/no suite named 'autth': the suites are .*auth/);
-    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SUITES: 'auth,limts' })).toThrow(SelectionError);
-    expect(selectedFamilies(' ')).toBeUndefined();
+    expect(runnerArgs(['-t', 'AUTH-DISABLED', 'auth'])).toEqual({ testNamePattern: 'AUTH-DISABLED', env: { RUNBASE_SUITES: 'auth' } });
+    expect(() => runnerArgs(['--bail'])).toThrow(/unknown option --bail/);
+    expect(() => runnerArgs(['-t'])).toThrow(/-t needs a pattern/);
+    expect(() => loadConfig(NO_FILE, { overrides: runnerArgs(['autth']).env })).toThrow(/no suite named 'autth': the suites are .*\bauth\b/);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_SUITES: 'auth,limts' })).toThrow(ConfigError);
+    expect(loadConfig({ ...NO_FILE, RUNBASE_SUITES: 'auth, limits' }).suites).toEqual(['auth', 'limits']);
   });
 });
 
@@ -107,8 +108,9 @@ describe('progress', () => {
   });
 
   it('is live on a terminal, lines elsewhere, and can be turned off', () => {
-    expect(progressMode({}, true)).toBe('live');
-    expect(progressMode({}, false)).toBe('lines');
-    expect(progressMode({ RUNBASE_PROGRESS: 'off' }, true)).toBe('off');
+    expect(progressMode(undefined, true)).toBe('live');
+    expect(progressMode(undefined, false)).toBe('lines');
+    expect(progressMode(loadConfig({ ...NO_FILE, RUNBASE_PROGRESS: 'off' }).progress, true)).toBe('off');
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_PROGRESS: 'quiet' })).toThrow(ConfigError);
   });
 });

@@ -1,11 +1,11 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
 // target error. Configuration (and the report directory) is validated and a remote target is
-// probed (src/cli/preflight.ts) before any rule runs;
+// probed (src/runner/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startVitest } from 'vitest/node';
-import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { createVitest } from 'vitest/node';
+import { ConfigError, checkReportDir, parseSettings, readSettings, runbaseOnly, type Config } from '../settings/index.ts';
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
@@ -13,10 +13,8 @@ import { verdictCause } from '../report/markdown.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs, type RunnerArgs } from '../runner/args.ts';
-import { ShardError } from '../runner/shard.ts';
-import { ConcurrencyError } from '../runner/concurrency.ts';
-import { SelectionError } from '../runner/families.ts';
+import { runnerArgs, type RunnerArgs } from './args.ts';
+import { ShardError } from '../contract/shard.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on
  * error); the line that says why becomes part of the run's verdict. */
@@ -84,14 +82,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let settings: Record<string, string>;
   let runner: RunnerArgs;
   try {
-    // --shard=i/n, suites and -t are the runner's (src/runner/args.ts).
-    runner = runnerArgs(argv, process.env);
-    Object.assign(process.env, runner.env);
-    config = loadConfig(process.env);
+    // --shard=i/n, suites (by name or file) and -t are the runner's (src/runner/args.ts).
+    runner = runnerArgs(argv);
+    // The one read of the settings; the run's parts get them from here (provide), not from process.env.
+    settings = runbaseOnly(readSettings(process.env, { overrides: runner.env }));
+    config = parseSettings(settings);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError || error instanceof SelectionError) {
+    if (error instanceof ConfigError || error instanceof ShardError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -108,24 +108,28 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
-  // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
-  // only, so the broker settings are kept for the publish step and hidden from the run.
-  const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
-  for (const k of Object.keys(brokerEnv)) delete process.env[k];
   const selection = [
-    process.env.RUNBASE_SUITES ? `suites ${process.env.RUNBASE_SUITES}` : '',
-    process.env.RUNBASE_SHARD ? `shard ${process.env.RUNBASE_SHARD}` : '',
+    config.suites ? `suites ${config.suites.join(',')}` : '',
+    config.shard ? `shard ${config.shard.index}/${config.shard.count}` : '',
     runner.testNamePattern !== undefined ? `-t '${runner.testNamePattern}'` : '',
   ].filter(Boolean).join(', ');
-  const reporter = new ConformanceReporter(selection ? { selection } : {});
+  const reporter = new ConformanceReporter({ settings: config, ...(selection ? { selection } : {}) });
   try {
-    const vitest = await startVitest('test', [], { ...(runner.testNamePattern !== undefined ? { testNamePattern: runner.testNamePattern } : {}), root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
-    await vitest.close();
+    const vitest = await createVitest('test', { ...(runner.testNamePattern !== undefined ? { testNamePattern: runner.testNamePattern } : {}), root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    try {
+      for (const project of vitest.projects) {
+        project.provide('runbaseSettings', { config, raw: settings, ...(reporter.progressFile ? { progressFile: reporter.progressFile } : {}) });
+        // The rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
+        project.config.maxConcurrency = config.concurrency;
+      }
+      await vitest.start([]);
+    } finally {
+      await vitest.close();
+    }
   } catch (error) {
     console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
-  Object.assign(process.env, brokerEnv);
   // The summary and the reports are written once the broker step has had its say: one verdict everywhere.
   reporter.finish(await publishToBroker(config));
   const code = reporter.exitCode;
