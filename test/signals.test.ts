@@ -12,6 +12,7 @@ import { cleanEnv } from './helpers.ts';
 import { makeSandbox } from './sandbox.ts';
 
 const STOP_BOUND_MS = 2_000;
+const LEFTOVER_BOUND_MS = 10_000;
 let dir: string;
 let silent: Server;
 /** Resolves at the next request the silent target receives. */
@@ -66,8 +67,9 @@ async function startAndStop(command: string[], ready: RegExp | (() => Promise<vo
   child.kill(signal);
   const bound = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_BOUND_MS).unref());
   const exitedWithinBound = (await Promise.race([exited.then(() => 'exited' as const), bound])) === 'exited';
-  // The rest of the group gets the same bound (a bounded poll of the process table).
-  const deadline = Date.now() + STOP_BOUND_MS;
+  // The rest of the group must be gone too: this checks that nothing is left, not how fast (a loaded
+  // machine may take longer than the 2 s the PID gets), so it polls the process table a while longer.
+  const deadline = Date.now() + LEFTOVER_BOUND_MS;
   while (groupMembers(child.pid!).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const leftover = groupMembers(child.pid!);
   if (leftover.length || !exitedWithinBound) try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
