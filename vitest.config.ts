@@ -35,6 +35,8 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           // The real-time proofs are their own project (`npm run test:network`).
           exclude: [...configDefaults.exclude, 'test/network/**'],
+          // Prerequisites first (fails in seconds with CI=true), and the clone's reports/ left untouched.
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Three files at once on two cores (vitest's default is one fewer than the CPUs): several

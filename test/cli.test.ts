@@ -54,6 +54,33 @@ describe('npm test', () => {
     expect(strict.code, strict.output).toBe(1);
   });
 
+  it('says beside a ✓ when a rule ran only part of its cases (GET only without RUNBASE_ALLOW_BILLABLE)', async () => {
+    const { env: all } = await emulatorEnv({ clock: 'virtual' });
+    // As against a real deployment: billable requests not allowed.
+    const { RUNBASE_ALLOW_BILLABLE: _, ...env } = all;
+    const partly = ['AUTH-DISABLED', 'AUTH-EXPIRED', 'IP-SPOOF', 'USAGE-EXCEEDED'];
+    const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '3' }, 240_000, ['-t', `(^| )(${partly.join('|')}): `]);
+    expect(run.code, run.output).toBe(0);
+    for (const id of partly) {
+      expect(run.stdout).toMatch(new RegExp(`✓ passed +${id} .* — GET only; POST needs RUNBASE_ALLOW_BILLABLE=1`));
+      expect(run.stdout).toContain(`✓ ${id}  passed in part — GET only; POST needs RUNBASE_ALLOW_BILLABLE=1`);
+    }
+    expect(run.stdout).toMatch(/conforms: 4 passed \(4 in part\), 0 failed/);
+    const billable = await runConformance({ ...all, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '3' }, 240_000, ['-t', `(^| )(${partly.join('|')}): `]);
+    expect(billable.code, billable.output).toBe(0);
+    expect(billable.stdout).not.toContain('in part');
+  });
+
+  it('refuses a selection that selects nothing, saying so (exit 2)', async () => {
+    const none = await runConformance({}, 60_000, ['-t', 'NO-SUCH-RULE']);
+    expect(none.code, none.output).toBe(2);
+    expect(none.stdout).toContain("error: no rule was selected by -t 'NO-SUCH-RULE': nothing was checked");
+    expect(none.stdout.trim().split('\n').at(-1)).toMatch(/^exit 2: configuration or target error — no rule was selected/);
+    const unknown = await runConformance({}, 60_000, ['autth']);
+    expect(unknown.code, unknown.output).toBe(2);
+    expect(unknown.stderr).toMatch(/no suite named 'autth': the suites are .*\bauth\b/);
+  });
+
   it('exits 2 in seconds on a target that is down', async () => {
     const url = await serve((_q, s) => s.end());
     cleanups.pop(); // close it now: the port is then refused

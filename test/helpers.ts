@@ -15,12 +15,11 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export interface CliRun { code: number | null; stdout: string; stderr: string; output: string }
 
-/** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed). */
+/** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed).
+ * Its reports go to a fresh temporary directory unless `env` names one: never into the clone's reports/. */
 export function runConformance(env: Record<string, string>, timeoutMs = 240_000, args: string[] = []): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    // A report directory of its own unless given: one run per directory (test files run side by side).
-    const reports = { RUNBASE_REPORT_DIR: join(mkdtempSync(join(tmpdir(), 'runbase-cli-')), 'reports'), ...env };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: repoRoot, env: cleanEnv(reports), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: repoRoot, env: cleanEnv({ RUNBASE_REPORT_DIR: mkdtempSync(join(tmpdir(), 'runbase-reports-')), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

@@ -1,7 +1,10 @@
 // How do we know this suite works? It must fail every deviant emulator for the right rule, warn or
 // record the warn and observe deviations without failing a gate, and pass the faithful emulator on
-// ten seeds. Writes reports/mutation.md and .json.
+// ten seeds. Writes mutation.md and .json (to a temporary directory; `npm run mutation` writes reports/).
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deviations, deviationByName } from '../src/selftest/deviations.ts';
 import { MATRIX_DEFAULTS, runMatrix, writeMutationReport, type MatrixResult } from '../src/selftest/matrix.ts';
@@ -14,7 +17,7 @@ let matrix: MatrixResult;
 describe('the mutation matrix', () => {
   it('runs every deviation and the faithful emulator on ten seeds (several at once), and writes the kill report', async () => {
     matrix = await runMatrix(deviations, { seeds: SEEDS, runs: MATRIX_DEFAULTS.runs });
-    const files = writeMutationReport(matrix);
+    const files = writeMutationReport(matrix, mkdtempSync(join(tmpdir(), 'runbase-mutation-')));
     expect(files).toHaveLength(2);
   }, 1_800_000); // 72+ whole runs on a 2-core machine; its speed is measured by `npm run mutation`, not here
 

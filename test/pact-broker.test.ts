@@ -1,6 +1,8 @@
 // Publishing to a Pact Broker, end to end against a small stand-in broker on loopback that speaks the
 // HAL routes the verifier uses: pacts for verification in, verification results out.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,11 +112,23 @@ describe('publishing verification results to a Pact Broker', () => {
         url = broker.url;
       }
       const env = await emulatorEnv();
-      const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '1', PACT_BROKER_BASE_URL: url, PACT_BROKER_TOKEN: 'broker-token', PACT_PROVIDER_VERSION: '1.2.5' });
+      const dir = mkdtempSync(join(tmpdir(), 'runbase-broker-report-'));
+      const summary = join(dir, 'step-summary.md');
+      const run = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '1', PACT_BROKER_BASE_URL: url, PACT_BROKER_TOKEN: 'broker-token', PACT_PROVIDER_VERSION: '1.2.5', RUNBASE_REPORT_DIR: dir, GITHUB_STEP_SUMMARY: summary });
       expect(run.code, run.output).toBe(2);
       expect(run.stderr).toMatch(f.reason);
       expect(run.output).not.toContain('verification failed');
       expect(run.output).not.toContain('broker-token');
+      // One verdict everywhere: the console's summary and last line, the job summary, JUnit, HTML, JSON.
+      expect(run.output).not.toMatch(/conforms/);
+      expect(run.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^exit 2: configuration or target error — Pact Broker: .*${f.reason.source}`));
+      const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+      expect(read('step-summary.md')).toMatch(new RegExp(`⛔ configuration or target error: .*\\(exit 2\\) — Pact Broker: .*${f.reason.source}`));
+      expect(JSON.parse(read('conformance.json'))).toMatchObject({ exitCode: 2, outcome: 'error' });
+      expect(read('junit.xml')).toMatch(/<property name="exit-code" value="2"\/>/);
+      expect(read('junit.xml')).toMatch(/<error message="exit 2: Pact Broker: /);
+      expect(read('conformance.html')).toMatch(/data-exit-code="2"[\s\S]*class="summary error"[^>]*>configuration or target error: .*\(exit 2\) — Pact Broker: /);
+      rmSync(dir, { recursive: true, force: true });
     });
   }
 });

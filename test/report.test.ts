@@ -11,6 +11,7 @@ import { contract } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 import { deviationByName } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
+import { verdictCause } from '../src/report/markdown.ts';
 import { runConformance, type CliRun } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,10 +38,16 @@ function expectAgreement(o: Outputs) {
   expect(json.summary.failed).toBe(count('failed'));
   expect(o.md).toContain(`${json.summary.passed} passed, ${json.summary.failed} failed, ${json.summary.warned} warned, ${json.summary.skipped} skipped`);
   expect(o.summary).toBe(o.md);
-  expect((o.junit.match(/<testcase /g) ?? []).length).toBe(json.rules.length);
+  expect((o.junit.match(/<testcase /g) ?? []).length).toBe(json.rules.length + 1);
   expect((o.junit.match(/<failure /g) ?? []).length).toBe(json.summary.failed);
   expect((o.junit.match(/<skipped /g) ?? []).length).toBe(json.summary.skipped);
   expect(o.html).toContain(`data-exit-code="${json.exitCode}"`);
+  // One verdict: the exit code and its cause, the same on the console's last line and in every file.
+  const cause = verdictCause(json);
+  expect(o.run.stdout.trim().split('\n').at(-1)).toBe(`exit ${json.exitCode}: ${{ 0: 'the target conforms', 1: 'the target breaks the contract', 2: 'configuration or target error' }[json.exitCode]} — ${cause}`);
+  expect(o.md).toContain(`(exit ${json.exitCode}) — ${cause}`);
+  expect(o.junit).toContain(`<property name="exit-code" value="${json.exitCode}"/>`);
+  expect(o.html).toContain(`(exit ${json.exitCode}) — `);
   for (const r of json.rules.filter((r) => r.verdict === 'failed')) {
     expect(o.md).toContain(`${r.id} — ${r.title}`);
     expect(o.junit).toContain(`name="${r.id}: `);
@@ -170,6 +177,15 @@ describe('the conformance report against a wrong target that echoes the key', ()
     const page = await renderInDom(join(o.dir, 'conformance.html'));
     expectBrokenPage(page, o.json);
     expect(page.copied).toMatch(/^(copied|selected|select and copy)$/);
+  });
+
+  it('puts the failures at the top of the page, before the matrices, and explains the matrices\' chips', () => {
+    const failures = o.html.indexOf('<h2>Failures and warnings</h2>');
+    expect(failures).toBeGreaterThan(-1);
+    expect(failures).toBeLessThan(o.html.indexOf('<table class="matrix"'));
+    const legend = /<p class="legend">([\s\S]*?)<\/p>/.exec(o.html)?.[1] ?? '';
+    for (const verdict of ['passed', 'failed', 'warned', 'skipped', 'observed']) expect(legend).toContain(`class="chip ${verdict}"`);
+    expect(legend).toContain('passed in part');
   });
 
   chromiumIt('has a page that renders in Chromium', async () => {

@@ -58,7 +58,10 @@ async function failuresOf(deviation: string): Promise<{ emulator: RunningEmulato
   emulators.push(emulator);
   const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 4 });
   const dir = mkdtempSync(join(tmpdir(), 'runbase reproduce-'));
-  writeFileSync(join(dir, '.env'), `${Object.entries({ ...env, RUNBASE_CLOCK: 'virtual' }).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  // Every form of line the suite accepts, so the printed step is shown to read each one as the suite does.
+  const FORMS = [(k: string, v: string) => `  ${k}=${v}`, (k: string, v: string) => `export ${k}="${v}"`, (k: string, v: string) => `${k}='${v}' # a comment`, (k: string, v: string) => `${k}=${v}`];
+  const lines = Object.entries({ ...env, RUNBASE_CLOCK: 'virtual' }).map(([k, v], i) => FORMS[i % FORMS.length]!(k, v));
+  writeFileSync(join(dir, '.env'), `# settings for the run\n\n${lines.join('\n')}\n`);
   const run = await runConformance({ RUNBASE_ENV_FILE: join(dir, '.env'), RUNBASE_REPORT_DIR: join(dir, 'reports'), RUNBASE_RUNS: '10' });
   expect(run.code, run.output).toBe(1);
   const report = JSON.parse(readFileSync(join(dir, 'reports', 'conformance.json'), 'utf8')) as ConformanceReport;

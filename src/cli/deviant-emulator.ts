@@ -20,6 +20,11 @@ function list(): string {
 }
 
 async function main(): Promise<number> {
+  // Listen for Ctrl-C from the start: a stop that comes while it starts still ends it cleanly (exit 0).
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   let args;
   try {
     args = parseArgs({ options: { deviation: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
@@ -46,10 +51,7 @@ async function main(): Promise<number> {
   const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
   process.stdout.write(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\nRUNBASE_CLOCK=virtual\n`);
   console.error(`deviant emulator (${deviation.name}: ${deviation.description}) serving ${emulator.url}/api/v1; Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopped;
   await emulator.close();
   return 0;
 }

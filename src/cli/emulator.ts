@@ -39,6 +39,12 @@ function loadModeBanner(limit: Parameters<typeof describeRateLimit>[0]): string 
 }
 
 async function main(): Promise<number> {
+  // Listen for Ctrl-C from the start: a stop that comes while it starts still ends it cleanly (exit 0).
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   let args;
   try {
     args = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, 'admin-token': { type: 'string' }, 'pool-size': { type: 'string' }, clock: { type: 'string' }, 'rate-limit': { type: 'string' }, precedence: { type: 'string' }, 'unknown-route-status': { type: 'string' }, choice: { type: 'string', multiple: true }, choices: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
@@ -96,12 +102,6 @@ async function main(): Promise<number> {
   const lines = ['# Runbase reference emulator: fixture variables for the suite (paste into .env)', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
   if (settings.clock === 'virtual') lines.push('RUNBASE_CLOCK=virtual');
   process.stdout.write(`${lines.join('\n')}\n`);
-  // Listen for Ctrl-C before announcing: whoever waits for the announcement may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
   if (settings.rateLimit) console.error(loadModeBanner(settings.rateLimit));
   const changed = Object.entries(settings.choices);
   if (changed.length) console.error(`open choices other than the reference emulator's: ${changed.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ')}`);

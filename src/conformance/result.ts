@@ -69,6 +69,8 @@ export interface RuleResult {
   failures: Failure[];
   observations: Observation[];
   notes: string[];
+  /** Set when the rule ran only part of its cases: what ran, and what the rest needs ("GET only; POST needs …"). */
+  partial?: string;
   /** 429s met outside the rate-limit rules and retried (keys as labels). */
   environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
   /** Requests the target admitted (not 429) per key label, and the key time its leases kept idle (src/report/pacing.ts). */

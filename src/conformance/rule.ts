@@ -48,6 +48,8 @@ export interface RuleRun {
   /** Record what the target did (observe rules, and context for the others). */
   observe(label: string, value: unknown, exchange?: Exchange): void;
   note(text: string): void;
+  /** The rule runs only part of its cases: said beside its verdict wherever it is shown. */
+  partly(text: string): void;
   /** Property-based: `numRuns` cases of `arb`, each judged by `check`; a failure shrinks to a minimal case. */
   forAll<T>(arb: fc.Arbitrary<T>, check: (value: T) => Promise<Violation[]>, opts?: { numRuns?: number }): Promise<void>;
   /** Count one judged case for a rule that is not a property. */
@@ -132,6 +134,10 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
     },
     note(text) {
       result.notes.push(text);
+    },
+    partly(text) {
+      result.partial = result.partial ? `${result.partial}; ${text}` : text;
+      result.notes.push(`ran in part: ${text}`);
     },
     countCase(n = 1) {
       result.cases += n;

@@ -2,18 +2,12 @@
 // the redaction put in their place ($RUNBASE_API_KEY, …), so the command is safe to paste anywhere;
 // it runs after the settings are loaded into the shell (`set -a; . ./.env; set +a`).
 import { contract } from '../contract/index.ts';
+import { loadSettingsStep, shellQuote } from '../settings/index.ts';
 import type { RecordedExchange } from '../conformance/result.ts';
 import { ENCODED_PLACEHOLDER } from '../conformance/redact.ts';
 
-/**
- * The one step before any printed curl: the settings file loaded into the shell, so the curl lines'
- * variables expand. The path always holds a slash (`./.env`), since POSIX `.` (dash, `sh`) looks a
- * bare name up on PATH, not in the current directory; and it is quoted, so a path with spaces works.
- */
-export function loadSettingsStep(file: string): string {
-  const path = file.includes('/') ? file : `./${file}`;
-  return `set -a; . ${shellQuote(path)}; set +a`;
-}
+// The step and the quoting live with the settings file they read (src/settings).
+export { loadSettingsStep, shellQuote };
 
 /**
  * What a report says before its curl lines: where they run from and the step first. `settingsFile`
@@ -27,10 +21,6 @@ export function reproductionNote(settingsFile: string | undefined): string {
 /** `$NAME`, `$NAME[n]` (the n-th key of a comma-separated list), each optionally `#secret` (without the prefix). */
 const PLACEHOLDER = /\$(RUNBASE_[A-Z0-9_]+)(?:\[(\d+)\])?(#secret)?/g;
 
-/** Single-quote a literal for POSIX shells. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The shell expression for one placeholder, double-quoted. `$NAME[n]` cuts the n-th key out of the

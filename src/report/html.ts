@@ -1,5 +1,6 @@
-// conformance.html: one self-contained page (no network): the verdict matrices by family and by
-// documented error, then each failure expandable with its exchange and a copyable curl.
+// conformance.html: one self-contained page (no network): the verdict and its cause, the failures
+// first (each expandable with its exchange and a copyable curl), then the verdict matrices by family
+// and by documented error with a legend of their chips, then every other rule.
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
@@ -14,9 +15,12 @@ const esc = htmlText;
 const LABEL: Record<Verdict, string> = { passed: 'pass', failed: 'fail', warned: 'warn', skipped: 'skip', observed: 'observed' };
 
 function chip(rule: RuleResult): string {
-  const title = `${rule.id}: ${rule.title} — ${rule.verdict}${rule.skipReason ? ` (${rule.skipReason})` : ''}`;
-  return `<a class="chip ${rule.verdict}" href="#${esc(rule.id)}" title="${esc(title)}">${esc(rule.id)}</a>`;
+  const title = `${rule.id}: ${rule.title} — ${rule.verdict}${rule.skipReason ? ` (${rule.skipReason})` : ''}${rule.partial ? ` in part (${rule.partial})` : ''}`;
+  return `<a class="chip ${rule.verdict}${rule.partial ? ' partial' : ''}" href="#${esc(rule.id)}" title="${esc(title)}">${esc(rule.id)}</a>`;
 }
+
+/** What each chip colour means (the matrices are nothing but chips). */
+const LEGEND = `<p class="legend">Chips: <span class="chip passed">passed</span> <span class="chip passed partial">passed in part</span> <span class="chip failed">failed (gate: fails the run)</span> <span class="chip warned">warned (fails only with RUNBASE_STRICT=1)</span> <span class="chip skipped">skipped, with the reason</span> <span class="chip observed">observed: undocumented behaviour, recorded, never judged</span> — hover a chip for its verdict, click it for its details.</p>`;
 
 function familyMatrix(report: ConformanceReport): string {
   const rows = contract.rules.families.map((family) => {
@@ -54,7 +58,7 @@ function ruleSection(rule: RuleResult, seed = 0): string {
 ${f.counterexample ? `<p>minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: <code>${esc(f.counterexample.slice(0, 1000))}</code></p>` : ''}${exchangeBlock(f)}</div>`).join('');
   const observations = rule.observations.length ? `<ul>${rule.observations.slice(0, 40).map((o) => `<li>${esc(o.label)}: <code>${esc(JSON.stringify(o.value))}</code></li>`).join('')}</ul>` : '';
   const notes = rule.notes.length ? `<ul class="notes">${rule.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
-  return `<details id="${esc(rule.id)}" class="rule ${rule.verdict}"${open}><summary><span class="badge ${rule.verdict}">${LABEL[rule.verdict]}</span> <strong>${esc(rule.id)}</strong> ${esc(rule.title)} <small>${rule.level} · ${rule.cases} cases · ${rule.requests} requests${rule.durationMs !== undefined ? ` · ${esc(formatDuration(rule.durationMs))}` : ''}</small></summary>
+  return `<details id="${esc(rule.id)}" class="rule ${rule.verdict}"${open}><summary><span class="badge ${rule.verdict}">${LABEL[rule.verdict]}</span> <strong>${esc(rule.id)}</strong> ${esc(rule.title)}${rule.partial ? ` <em class="partial-note">— in part: ${esc(rule.partial)}</em>` : ''} <small>${rule.level} · ${rule.cases} cases · ${rule.requests} requests${rule.durationMs !== undefined ? ` · ${esc(formatDuration(rule.durationMs))}` : ''}</small></summary>
 <p>Oracle: ${esc(rule.oracle)} · <a href="${esc(rule.doc)}">docs</a>${rule.skipReason ? ` · skipped: ${esc(rule.skipReason)}` : ''}${rule.targetError ? ` · target error: ${esc(rule.targetError)}` : ''}</p>${failures}${observations}${notes}</details>`;
 }
 
@@ -64,7 +68,7 @@ h1{font-size:1.5rem;margin:.2rem 0}.summary{font-size:1.1rem;padding:.6rem .9rem
 .meta{color:#555;font-size:.9rem}table.matrix{border-collapse:collapse;width:100%;margin:1rem 0}
 .matrix caption{text-align:left;font-weight:600;padding:.3rem 0}.matrix th{text-align:left;white-space:nowrap;padding:.25rem .6rem .25rem 0;vertical-align:top;font-weight:500}
 .matrix td{padding:.2rem 0}.chip{display:inline-block;margin:.1rem;padding:.1rem .45rem;border-radius:4px;font:12px ui-monospace,monospace;text-decoration:none;color:#111}
-.passed{background:#bfe8c9}.failed{background:#f7b0b0}.warned{background:#ffe08a}.skipped{background:#dcdcdc}.observed{background:#cfe0ff}
+.passed{background:#bfe8c9}.chip.partial{background:repeating-linear-gradient(135deg,#bfe8c9 0 6px,#e8f6ec 6px 12px)}.legend{font-size:.85rem;color:#444}.failed{background:#f7b0b0}.warned{background:#ffe08a}.skipped{background:#dcdcdc}.observed{background:#cfe0ff}
 .dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.4rem}
 details.rule{border:1px solid #ddd;border-radius:6px;margin:.35rem 0;padding:.3rem .6rem;background:#fff}
 details.rule summary{cursor:pointer}.badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;font-size:.8rem;padding:0 .3rem}
@@ -107,9 +111,9 @@ export function renderHtml(report: ConformanceReport, settingsFile?: string): st
 <div class="summary ${esc(report.outcome)}" id="summary">${esc(summaryLine(report).replace(/^\S+\s/, ''))}</div>
 <p class="meta">Target <code>${esc(report.target.apiRoot)}</code>${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract <code>${esc(report.contractVersion)}</code> · seed <code>${report.seed}</code> · ${report.requests} requests · ${esc(report.startedAt)} → ${esc(report.finishedAt)}</p>
 ${report.errors.length ? `<h2>Errors</h2><ul>${report.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}
-${familyMatrix(report)}${errorMatrix(report)}
-${baselineBlock(report)}
 ${fresh.length ? `<h2>Failures and warnings${report.baseline ? ' (new)' : ''}</h2>${failing.some((r) => r.failures.some((f) => f.exchange)) ? `<p class="reproduce">${esc(reproductionNote(settingsFile)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>` : ''}${fresh.map(section).join('')}` : ''}
+${LEGEND}${familyMatrix(report)}${errorMatrix(report)}
+${baselineBlock(report)}
 ${known.length ? `<h2 id="known">Known findings (in the baseline)</h2>${known.map(section).join('')}` : ''}
 <h2>All rules</h2>${rest.map(section).join('')}
 <script>${SCRIPT}</script></body></html>

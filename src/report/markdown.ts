@@ -12,12 +12,21 @@ const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '�
 /** A table cell: plain text, escaped (a `|` would open a column, a backtick a code span). */
 const cell = (s: string) => mdText(s);
 
+/** Why the run ends with its exit code, in one phrase: the same words on the console and in every report. */
+export function verdictCause(report: ConformanceReport): string {
+  if (report.outcome === 'error') return report.errors[0] ?? 'a rule could not be judged';
+  const failed = report.rules.filter((r) => r.verdict === 'failed').map((r) => r.id);
+  if (report.outcome === 'broken') return failed.length ? `failed: ${failed.slice(0, 8).join(', ')}${failed.length > 8 ? ` and ${failed.length - 8} more` : ''}` : report.errors[0] ?? 'a check failed';
+  return 'every gate rule passed or was skipped';
+}
+
 export function summaryLine(report: ConformanceReport): string {
   const s = report.summary;
   const head = report.interrupted ? `⛔ interrupted (${report.interrupted.signal}), no verdict on the target; judged before then` : report.outcome === 'conforms' ? '✅ conforms' : report.outcome === 'broken' ? '❌ contract broken' : '⛔ configuration or target error';
+  const partial = report.rules.filter((r) => r.verdict === 'passed' && r.partial).length;
   const b = report.baseline;
   const baseline = b ? `; baseline: ${b.new} new, ${b.known} known, ${b.stale.length} stale` : '';
-  return `${head}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed${baseline} (exit ${report.exitCode})`;
+  return `${head}: ${s.passed} passed${partial ? ` (${partial} in part)` : ''}, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed${baseline} (exit ${report.exitCode}) — ${verdictCause(report)}`;
 }
 
 function failureSection(rule: RuleResult, seed: number): string[] {
@@ -97,7 +106,7 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
   lines.push('## All rules', '', '| rule | level | verdict | cases | requests | note |', '|---|---|---|---|---|---|');
   for (const r of report.rules) {
     const note = r.verdict === 'skipped' ? r.skipReason ?? '' : r.verdict === 'failed' || r.verdict === 'warned' ? r.failures[0]?.message ?? '' : r.notes[0] ?? '';
-    lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
+    lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict}${r.partial ? ` — ${cell(r.partial)}` : ''} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
   }
   lines.push(...slowestRules(report));
   if (report.pacing) lines.push('', ...pacingMarkdown(report.pacing));

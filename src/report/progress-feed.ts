@@ -11,6 +11,8 @@ export interface ProgressSnapshot {
   maxRequests: number;
   /** Requests per second the scheduler admits over the whole pool (K keys × the documented limit). */
   poolRatePerSecond: number;
+  /** Cases per property (RUNBASE_RUNS): about the requests of a typical rule, before any has run. */
+  casesPerProperty?: number;
   clock: 'real' | 'virtual';
 }
 
@@ -22,6 +24,7 @@ export function snapshotOf(session: Session): ProgressSnapshot {
     requests: session.requestCount(),
     maxRequests: session.config.maxRequests,
     poolRatePerSecond: (session.config.keys.pool.length * requests) / windowSeconds,
+    casesPerProperty: session.config.runs,
     clock: session.config.clock,
   };
 }

@@ -31,6 +31,8 @@ export interface ReporterOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
+  /** The run's selection as the user gave it (suites, shard, test-name pattern), named when it selects nothing. */
+  selection?: string;
   /** The baseline of accepted findings, read and checked before the run (src/report/baseline.ts). */
   baseline?: RunBaseline;
   /** This run's id (written in every report). */
@@ -48,6 +50,7 @@ export class ConformanceReporter implements Reporter {
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
   private readonly progress: ProgressMode;
+  private readonly selection?: string;
   private readonly baseline?: RunBaseline;
   /** Where the worker writes its progress (handed to it by the run); none when progress is off. */
   readonly progressFile?: string;
@@ -69,6 +72,7 @@ export class ConformanceReporter implements Reporter {
     // The settings the run loaded: what the reports name when it ends before any rule did.
     if (opts.settings) { this.loadedConfig = opts.settings; this.secrets = secretsOf(opts.settings); }
     this.env = opts.env ?? process.env;
+    this.selection = opts.selection;
     if (opts.baseline) this.baseline = opts.baseline;
     this.settings = opts.settings;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
@@ -145,13 +149,11 @@ export class ConformanceReporter implements Reporter {
     this.done++;
     if (!result) return;
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
-    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
+    const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}${result.partial ? ` — ${result.partial}` : ''}`;
     // A rule whose every failure is in the baseline reads as known, not as failed.
     const known = this.baseline ? markKnown(result, this.baseline) : false;
     this.say(`  ${known ? '≈' : MARK[result.verdict] ?? '?'} ${(known ? 'known' : result.verdict).padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
-    // A rule that broke inside the suite (no verdict reached) says why, or exit 2 would be a riddle.
-    const broke = result.verdict === 'skipped' && testCase.result().state === 'failed';
-    if (result.verdict === 'failed' || result.verdict === 'warned' || broke) {
+    if (result.verdict === 'failed' || result.verdict === 'warned') {
       const errors = testCase.result().errors ?? [];
       for (const error of errors) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
       // A warning that does not fail the run throws nothing: its findings and re-run commands still show.
@@ -170,8 +172,16 @@ export class ConformanceReporter implements Reporter {
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
-    this.finish(outcomes, runErrors);
+    // A rule that broke inside the suite (no verdict) is an error of the run: named, with its error.
+    for (const o of outcomes) if (o.state === 'failed' && (!o.result || (o.result.verdict === 'skipped' && !o.errors.some((e) => e.includes('RUNBASE_REQUIRE_ALL'))))) runErrors.push(`${o.result?.id ?? o.name} could not be judged: ${(o.errors[0] ?? 'no error recorded').split('\n')[0]}`);
+    // A selection (suites, shard, rules, -t pattern) that selects nothing is a mistake, not a verdict.
+    if (!runErrors.length && !outcomes.some((o) => o.result || o.state === 'failed')) runErrors.push(`no rule was selected${this.selection ? ` by ${this.selection}` : ''}: nothing was checked`);
+    this.outcomes = outcomes;
+    this.runErrors = runErrors;
   }
+
+  private outcomes: RuleOutcome[] = [];
+  private runErrors: string[] = [];
 
   /**
    * A signal ended the run: the reports hold the rules judged before it, say it was interrupted, and
@@ -181,24 +191,35 @@ export class ConformanceReporter implements Reporter {
     if (this.ended) return;
     this.stopProgress();
     this.say(`interrupted by ${signal}: ${this.finished.length} rule(s) finished; no verdict on the target`);
-    this.finish([...this.finished], [`interrupted by ${signal} after ${this.finished.length} rule(s) finished; the others did not run`], { signal, exitCode });
+    this.outcomes = [...this.finished];
+    this.runErrors = [`interrupted by ${signal} after ${this.finished.length} rule(s) finished; the others did not run`];
+    this.finish({ exitCode }, { signal });
   }
 
-  private finish(outcomes: RuleOutcome[], runErrors: string[], interrupted?: { signal: string; exitCode: number }): void {
+  /**
+   * The run's one verdict, once everything that decides it is known (the rules, then the Pact Broker
+   * step): the exit code and its cause go into every report and the console's summary alike.
+   * `after`: what happened after the rules (a broker failure), with the exit code it calls for.
+   */
+  finish(after: { exitCode: number; error?: string } = { exitCode: EXIT.conforms }, interrupted?: { signal: string }): void {
+    if (this.ended) return;
     this.ended = true;
     const shard = this.settings?.shard;
+    const outcomes = this.outcomes;
+    const runErrors = [...this.runErrors, ...(after.error ? [after.error] : [])];
     const config = this.config ?? this.loadedConfig;
     const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
     // The baseline decides which failures fail the gate; without one, every failure does.
     const gate = gateOutcomes(outcomes, results, this.baseline);
-    this.exitCode = interrupted ? interrupted.exitCode : gate.exitCode(exitCodeFor(gate.outcomes, runErrors));
+    // An interrupted run has no verdict on the target: its exit is the signal's, whatever was judged.
+    this.exitCode = interrupted ? after.exitCode : Math.max(gate.exitCode(exitCodeFor(gate.outcomes, this.runErrors)), after.exitCode);
     const selection = this.settings?.rules;
     const finishedAt = new Date();
     // Against a virtual clock the limit costs no wall time: no pace to judge.
     const pacing = config?.clock === 'real' && !shard ? pacingSummary(results, config.keys.pool.length, finishedAt.getTime() - this.startedAt.getTime()) : undefined;
     this.report = buildReport({
       ...(this.runId ? { runId: this.runId } : {}),
-      ...(interrupted ? { interrupted: { signal: interrupted.signal } } : {}),
+      ...(interrupted ? { interrupted } : {}),
       target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : this.loadedConfig ? 'embedded emulator' : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
       startedAt: this.startedAt.toISOString(),
@@ -223,6 +244,7 @@ export class ConformanceReporter implements Reporter {
     if (report.baseline) lines.push(...baselineSummaryLines(report));
     else for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
+    for (const r of report.rules.filter((r) => r.verdict === 'passed' && r.partial)) lines.push(`  ✓ ${r.id}  passed in part — ${r.partial}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     if (report.unjudged > 0) {
       lines.push(`${report.unjudged} exchange(s) judged by no rule (a gate run requires 0):`);

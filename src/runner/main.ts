@@ -10,10 +10,11 @@ import { ConfigError, checkReportDir, parseSettings, readSettings, runbaseOnly, 
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
+import { verdictCause } from '../report/markdown.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from './args.ts';
+import { runnerArgs, type RunnerArgs } from './args.ts';
 import { ShardError } from '../contract/shard.ts';
 import { clearReports } from '../report/write.ts';
 import { consoleSafe } from '../conformance/escape.ts';
@@ -25,34 +26,37 @@ import type { RunBaseline } from '../report/gate.ts';
 import { main as baselineMain } from './baseline-command.ts';
 import { replay } from './replay.ts';
 
-/** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
-async function publishToBroker(config: Config): Promise<number> {
+/** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on
+ * error); the line that says why becomes part of the run's verdict. */
+async function publishToBroker(config: Config): Promise<{ exitCode: number; error?: string }> {
+  const problem = (exitCode: number, error: string) => {
+    console.error(error);
+    return { exitCode, error };
+  };
   let broker;
   try {
     broker = brokerSettings(process.env);
   } catch (error) {
-    console.error(`configuration error: ${(error as Error).message}`);
-    return EXIT.error;
+    return problem(EXIT.error, `configuration error: ${(error as Error).message}`);
   }
-  if (!broker) return EXIT.conforms;
+  if (!broker) return { exitCode: EXIT.conforms };
   if (config.target.kind !== 'remote') {
     console.error('Pact Broker: results are published for a real target only (set RUNBASE_URL); nothing published');
-    return EXIT.conforms;
+    return { exitCode: EXIT.conforms };
   }
   try {
     const outcome = await verifyAndPublish(config, broker);
     if (outcome.kind === 'published') {
       console.log(`Pact Broker: verification results published for provider version ${broker.providerVersion}`);
-      return EXIT.conforms;
+      return { exitCode: EXIT.conforms };
     }
     // A real mismatch: the target broke a consumer's pact, and the broker has the failure.
-    console.error(`Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
+    const failed = problem(EXIT.broken, `Pact Broker: verification failed (results published for provider version ${broker.providerVersion}): ${outcome.mismatches.length} mismatch(es)`);
     for (const m of outcome.mismatches.slice(0, 5)) console.error(consoleSafe(`  ✗ ${m}`));
-    return EXIT.broken;
+    return failed;
   } catch (error) {
     // The broker unreachable, refusing, failing, or the verifier unable to run: nothing to blame on the target.
-    console.error(consoleSafe(`Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`));
-    return EXIT.error;
+    return problem(EXIT.error, `Pact Broker: could not verify or publish: ${error instanceof BrokerError ? error.message : redactText((error as Error).message, secretsOf(config))}`);
   }
 }
 
@@ -61,9 +65,12 @@ const MEANING: Record<number, string> = { 0: 'the target conforms', 1: 'the targ
 /** The package's own directory: its vitest config and suites, wherever it is installed or run from. */
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-const HELP = `Usage: runbase-conformance [SUITE …]   (in a clone: npm test [-- SUITE …])
+const HELP = `Usage: runbase-conformance [SUITE …] [--shard=i/n] [-t PATTERN]   (in a clone: npm test [-- …])
 
-SUITE filters the suite files by name (auth, limits, …); none runs them all.
+SUITE runs only those suites, by name (auth, limits, …; also RUNBASE_SUITES=auth,limits); none runs
+them all. --shard=i/n runs shard i of n (RUNBASE_SHARD); merge the shards' reports with
+npm run report:merge. -t PATTERN runs the rules whose name matches. A selection that selects no rule
+is exit 2.
 
   --rule ID[,ID…]     run just these rules (RUNBASE_RULES); ids are in contracts/rules.json
   --last-failed       run the rules that failed in the report directory's last run
@@ -80,7 +87,13 @@ RUNBASE_URL is unset. Settings come from the environment or a .env file in the c
 (RUNBASE_ENV_FILE names another); reports go to ./reports (RUNBASE_REPORT_DIR). Every variable is
 described in .env.example and the README.
 
-Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.`;
+Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.
+
+Examples:
+  runbase-conformance auth limits          # two suites
+  runbase-conformance --shard=1/4          # one shard of four
+  runbase-conformance -t AUTH-DISABLED     # one rule
+  runbase-conformance nosuch               # exits 2: no suite named 'nosuch'`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'baseline') return baselineMain(argv.slice(1));
@@ -93,13 +106,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   let gate: ReturnType<typeof gateArgs>;
   let baseline: RunBaseline | undefined;
   let settings: Record<string, string>;
+  let runner: RunnerArgs;
   try {
     // --rule, --baseline, --replay… are the gate's (src/runner/gate-args.ts); they become settings.
     gate = gateArgs(argv);
-    argv = gate.argv;
-    // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
-    const runner = runnerArgs(argv);
-    argv = runner.argv;
+    // --shard=i/n, suites (by name or file) and -t are the runner's (src/runner/args.ts).
+    runner = runnerArgs(gate.argv);
     // The one read of the settings; the run's parts get them from here (provide), not from process.env.
     // --rule, --baseline, --fail-on-stale are settings given as arguments, like --shard.
     settings = runbaseOnly(readSettings(process.env, { overrides: { ...gate.env, ...runner.env } }));
@@ -140,7 +152,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   clearReports(config.reportDir);
-  const reporter = new ConformanceReporter({ runId, settings: config, ...(baseline ? { baseline } : {}) });
+  const selection = [
+    config.suites ? `suites ${config.suites.join(',')}` : '',
+    config.shard ? `shard ${config.shard.index}/${config.shard.count}` : '',
+    config.rules ? `rules ${config.rules.join(',')}` : '',
+    runner.testNamePattern !== undefined ? `-t '${runner.testNamePattern}'` : '',
+  ].filter(Boolean).join(', ');
+  const reporter = new ConformanceReporter({ runId, settings: config, ...(baseline ? { baseline } : {}), ...(selection ? { selection } : {}) });
   const stopListening = onInterrupt((signal) => {
     // Nothing more is sent: the vitest worker and Pact's verifier end now, the embedded emulator with us.
     killDescendants();
@@ -151,7 +169,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.exit(code);
   });
   try {
-    return await run(config, settings, argv, reporter);
+    return await run(config, settings, runner.testNamePattern, reporter);
   } finally {
     stopListening();
     lock.release();
@@ -159,7 +177,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 }
 
 /** The run proper, once its report directory is its own: preflight, the rules, the broker. */
-async function run(config: Config, settings: Record<string, string>, argv: string[], reporter: ConformanceReporter): Promise<number> {
+async function run(config: Config, settings: Record<string, string>, testNamePattern: string | undefined, reporter: ConformanceReporter): Promise<number> {
   const checked = await preflight(config);
   if (checked.problem) {
     console.error(consoleSafe(`${checked.problem.kind === 'config' ? 'configuration' : 'target'} error: ${checked.problem.line}`));
@@ -167,14 +185,14 @@ async function run(config: Config, settings: Record<string, string>, argv: strin
   }
   await waitForPreflightWindow(config, checked);
   try {
-    const vitest = await createVitest('test', { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    const vitest = await createVitest('test', { ...(testNamePattern !== undefined ? { testNamePattern } : {}), root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     try {
       for (const project of vitest.projects) {
         project.provide('runbaseSettings', { config, raw: settings, ...(reporter.progressFile ? { progressFile: reporter.progressFile } : {}) });
         // The rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
         project.config.maxConcurrency = config.concurrency;
       }
-      await vitest.start(argv);
+      await vitest.start([]);
     } finally {
       await vitest.close();
     }
@@ -182,9 +200,10 @@ async function run(config: Config, settings: Record<string, string>, argv: strin
     console.error(consoleSafe(`error: the run could not start: ${(error as Error).message}`));
     return EXIT.error;
   }
-  let code = reporter.exitCode;
-  code = Math.max(code, await publishToBroker(config));
-  console.log(`exit ${code}: ${MEANING[code]}`);
+  // The summary and the reports are written once the broker step has had its say: one verdict everywhere.
+  reporter.finish(await publishToBroker(config));
+  const code = reporter.exitCode;
+  console.log(`exit ${code}: ${MEANING[code]}${reporter.report ? ` — ${verdictCause(reporter.report)}` : ''}`);
   return code;
 }
 

@@ -51,13 +51,24 @@ describe('runner arguments', () => {
   });
 
   it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
-    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'])).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
-    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'])).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'])).toEqual({ testNamePattern: 'AUTH', env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'])).toEqual({ env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
     expect(() => loadConfig(NO_FILE, { overrides: runnerArgs(['--shard=3/2']).env })).toThrow(ShardError);
     expect(() => loadConfig({ ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
     expect(() => loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(/RUNBASE_CONCURRENCY must be an integer from 1 to 64/);
     expect(loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '3' }).concurrency).toBe(3);
     expect(loadConfig(NO_FILE).concurrency).toBe(16);
+  });
+
+  it('takes suites by name, as --help shows them, and refuses a name with no suite instead of selecting nothing', () => {
+    expect(runnerArgs(['auth', 'limits'])).toEqual({ env: { RUNBASE_SUITES: 'auth,limits' } });
+    // A test-name pattern is the option's value, not a suite.
+    expect(runnerArgs(['-t', 'AUTH-DISABLED', 'auth'])).toEqual({ testNamePattern: 'AUTH-DISABLED', env: { RUNBASE_SUITES: 'auth' } });
+    expect(() => runnerArgs(['--bail'])).toThrow(/unknown option --bail/);
+    expect(() => runnerArgs(['-t'])).toThrow(/-t needs a pattern/);
+    expect(() => loadConfig(NO_FILE, { overrides: runnerArgs(['autth']).env })).toThrow(/no suite named 'autth': the suites are .*\bauth\b/);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_SUITES: 'auth,limts' })).toThrow(ConfigError);
+    expect(loadConfig({ ...NO_FILE, RUNBASE_SUITES: 'auth, limits' }).suites).toEqual(['auth', 'limits']);
   });
 });
 
@@ -72,6 +83,28 @@ describe('progress', () => {
     expect(etaMs({ done: 0, total: 40, elapsedMs: 0, snapshot })).toBeUndefined();
     expect(etaMs({ done: 10, total: 40, elapsedMs: 0, snapshot: { ...snapshot, clock: 'virtual' } })).toBeUndefined();
     expect(progressLine({ done: 10, total: 40, elapsedMs: 65_000, snapshot })).toBe('  … 10/40 rules · 100 requests · 1 min 5 s elapsed · ETA ~1 min 15 s');
+  });
+
+  it('keeps the estimated run time steady when the cheap rules finish first (a prior of one request per case)', () => {
+    // A one-key run of 69 rules: 20 cheap ones (3 requests) finish first, then 49 of 15; 2 requests/s.
+    const costs = [...Array<number>(20).fill(3), ...Array<number>(49).fill(15)];
+    const rate = 2;
+    const total = costs.reduce((a, b) => a + b, 0) / rate * 1000;
+    const spread = (casesPerProperty: number | undefined) => {
+      const estimates: number[] = [];
+      let requests = 0;
+      for (let done = 1; done < costs.length; done++) {
+        requests += costs[done - 1]!;
+        const elapsedMs = (requests / rate) * 1000;
+        const eta = etaMs({ done, total: costs.length, elapsedMs, snapshot: { requests, maxRequests: 1500, poolRatePerSecond: rate, clock: 'real', ...(casesPerProperty ? { casesPerProperty } : {}) } })!;
+        estimates.push((elapsedMs + eta) / total);
+      }
+      return Math.max(...estimates) / Math.min(...estimates);
+    };
+    // The average alone: the projected run time moves by a factor of almost 4 over the run; with the
+    // prior, by well under half that.
+    expect(spread(undefined)).toBeGreaterThan(3.5);
+    expect(spread(10)).toBeLessThan(1.75);
   });
 
   it('is live on a terminal, lines elsewhere, and can be turned off', () => {

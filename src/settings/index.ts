@@ -11,6 +11,22 @@ import { KEY_FIXTURES } from '../contract/key-fixtures.ts';
 import { inShard, parseShard, shardLabel, type Shard } from '../contract/shard.ts';
 import { SelectionError, parseRuleSelection } from '../contract/rule-selection.ts';
 
+/** Single-quote a literal for POSIX shells. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The one step before any printed curl: the settings file loaded into the shell, so the curl lines'
+ * variables expand. The path always holds a slash (`./.env`), since POSIX `.` (dash, `sh`) looks a
+ * bare name up on PATH, not in the current directory; and it is quoted, so a path with spaces works.
+ * The settings file accepts only what this step reads alike (shellUnreadableLine).
+ */
+export function loadSettingsStep(file: string): string {
+  const path = file.includes('/') ? file : `./${file}`;
+  return `set -a; . ${shellQuote(path)}; set +a`;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -93,6 +109,8 @@ const envName = (fixture: string, i = 0): string => {
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
+  // A CI secret or an `export NAME='…'` pasted with its quotes keeps them: no setting is quoted.
+  if (value && /^(["'`]).*\1$/s.test(value) && value.length >= 2) throw new ConfigError(`${name} is wrapped in quotes (value not shown): remove them; a CI secret or an environment variable takes the bare value`);
   return value ? value : undefined;
 }
 
@@ -131,14 +149,17 @@ function looksLikeKey(value: string): boolean {
 function httpUrl(name: string, value: string): URL {
   // It would be printed (the banner, a target error naming the host): never with a key in it.
   if (looksLikeKey(value)) throw new ConfigError(`${name} holds what looks like an API key (value not shown)`);
+  // `staging.runbase.net` or `localhost:4010`: a host without its scheme (the latter even parses, as scheme `localhost:`).
+  const noScheme = !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && /^[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/.test(value);
+  const hint = noScheme ? ': it has no scheme; did you mean https://… (or http://… for a local emulator)?' : '';
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     // The value is never shown: a pasted key lands here more often than one would think.
-    throw new ConfigError(`${name} is not a URL (value not shown)`);
+    throw new ConfigError(`${name} is not a URL (value not shown)${hint}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL (value not shown)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL (value not shown)${hint}`);
   if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials`);
   if (url.search || url.hash) throw new ConfigError(`${name} must not have a query or fragment`);
   return url;
@@ -188,6 +209,40 @@ export function badEnvLine(text: string): number | undefined {
   return undefined;
 }
 
+/**
+ * The settings file is also read by a shell: the step printed before each reproduction curl loads it
+ * with POSIX `.`. So a line dotenv reads but a shell reads otherwise is refused with what to write
+ * instead: spaces around '=' (the shell runs NAME as a command), a bare value with spaces, a
+ * back-quoted value (the shell runs it), a name a shell cannot assign, and CR line ends (the shell
+ * keeps the CR in every value, so a curl would send a key with a CR in it).
+ */
+export function shellUnreadableLine(text: string, step = loadSettingsStep('.env')): { line: number; hint: string } | undefined {
+  const body = text.replace(/^\uFEFF/, '');
+  const cr = /\r/.exec(body);
+  if (cr) return { line: body.slice(0, cr.index).split('\n').length, hint: `ends with a CR (Windows line ends), which the shell step (${step}) keeps in every value; convert the file (sed -i 's/\\r$//' FILE)` };
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const m = /^\s*(export\s+)?([^=\s]*)(\s*)=(\s*)(.*)$/.exec(line);
+    if (!m) continue;
+    const [, , name, before, after, value] = m;
+    const at = { line: i + 1 };
+    if (before || after) return { ...at, hint: `has spaces around '=', so the shell step (${step}) runs it as a command; write NAME=value` };
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name!)) return { ...at, hint: `names a variable the shell step (${step}) cannot set; use letters, digits and _ only` };
+    if (value!.startsWith('`')) return { ...at, hint: `quotes its value with back quotes, which the shell step (${step}) runs as a command; use "…" or '…'` };
+    if (!/^["']/.test(value!) && /\s/.test(value!.replace(/\s+#.*$/, '').trimEnd())) return { ...at, hint: `has a bare value with spaces, which the shell step (${step}) reads as a command; quote the value ("…")` };
+    // A quoted value may span lines (dotenv and the shell agree): skip to its closing quote.
+    const quote = value![0];
+    if (quote === '"' && closingQuote(value!.slice(1), quote) < 0) {
+      let j = i + 1;
+      while (j < lines.length && closingQuote(lines[j]!, quote) < 0) j++;
+      i = j;
+    }
+  }
+  return undefined;
+}
+
 function closingQuote(text: string, quote: string): number {
   for (let k = 0; k < text.length; k++) {
     if (text[k] === '\\') { k++; continue; }
@@ -212,6 +267,8 @@ export function readDotenv(path: string, named: boolean): Env {
   }
   const bad = badEnvLine(text);
   if (bad !== undefined) throw new ConfigError(`${setting}: line ${bad} is not NAME=value (line not shown)`);
+  const unreadable = shellUnreadableLine(text, loadSettingsStep(path));
+  if (unreadable) throw new ConfigError(`${setting}: line ${unreadable.line} ${unreadable.hint} (line not shown)`);
   return parseDotenv(text);
 }
 
@@ -293,6 +350,17 @@ export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Conf
     if (value) keys[field] = value;
   }
 
+  // A fixture key must be a key in its state (disabled, expired, …): a healthy pool key given as one
+  // would read as a target bug (AUTH-DISABLED failing), and two fixtures cannot share a key.
+  const seen = new Map(pool.map((k, i) => [k, `${poolName} (key ${i + 1} of ${pool.length})`]));
+  for (const [fixture, field] of Object.entries(KEY_FIXTURES)) {
+    const value = keys[field];
+    if (!value) continue;
+    const other = seen.get(value);
+    if (other) throw new ConfigError(`${envName(fixture)} is the same key as ${other} (value not shown): each fixture needs its own key, in the state its variable names (.env.example)`);
+    seen.set(value, envName(fixture));
+  }
+
   const allowedIpName = envName('ipRestrictedKey', 1);
   const allowedIp = text(env, allowedIpName);
   if (allowedIp !== undefined && isIP(allowedIp) === 0) throw new ConfigError(`${allowedIpName} must be an IPv4 or IPv6 address (value not shown)`);
@@ -314,6 +382,9 @@ export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Conf
   const otherRun = text(env, envName('otherAccountRun'));
   const shard = parseShard(env.RUNBASE_SHARD);
   const suites = text(env, 'RUNBASE_SUITES')?.split(',').map((f) => f.trim()).filter(Boolean);
+  // A family with no suite would select nothing: refused, with the names there are (contracts/rules.json).
+  const unknownSuites = suites?.filter((f) => !contract.rules.families.includes(f)) ?? [];
+  if (unknownSuites.length) throw new ConfigError(`no suite named ${unknownSuites.map((f) => `'${f}'`).join(', ')}: the suites are ${[...contract.rules.families].sort().join(', ')}`);
   const progress = text(env, 'RUNBASE_PROGRESS');
   if (progress !== undefined && progress !== 'live' && progress !== 'lines' && progress !== 'off') throw new ConfigError(`RUNBASE_PROGRESS must be live, lines or off, got ${JSON.stringify(progress)}`);
   const rules = ruleSelection(env.RUNBASE_RULES);

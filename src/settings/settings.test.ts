@@ -46,10 +46,10 @@ describe('configuration', () => {
   it('reads .env, and the real environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbase-config-'));
     const file = join(dir, '.env');
-    writeFileSync(file, `# settings\nRUNBASE_URL=https://x.test\nexport RUNBASE_API_KEY="${KEY}"\nRUNBASE_SEED=7 # a comment\n\nRUNBASE_RUNS=9\nRUNBASE_DISABLED_KEY=${KEY}\n`);
+    writeFileSync(file, `# settings\nRUNBASE_URL=https://x.test\nexport RUNBASE_API_KEY="${KEY}"\nRUNBASE_SEED=7 # a comment\n\nRUNBASE_RUNS=9\nRUNBASE_DISABLED_KEY=sk-disabledvalue12345\n`);
     const c = loadConfig({ RUNBASE_RUNS: '3' }, { dotenvPath: file });
     expect(c).toMatchObject({ seed: 7, runs: 3 });
-    expect(c.keys.disabled).toBe(KEY);
+    expect(c.keys.disabled).toBe('sk-disabledvalue12345');
   });
 
   const envFile = (text: string): string => {
@@ -131,6 +131,53 @@ describe('configuration', () => {
       expect(message, name).toContain(name);
       expect(message, name).not.toContain('pastedsecret');
     }
+  });
+});
+
+describe('fixture sanity before the run', () => {
+  const remote = { RUNBASE_URL: 'https://x.test', RUNBASE_API_KEY: `${KEY},sk-secondvalue1234567` };
+  const envFile = (text: string): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runbase-config-')), '.env');
+    writeFileSync(file, text);
+    return file;
+  };
+  const message = (env: Record<string, string>, opts = none) => { try { loadConfig(env, opts); } catch (e) { expect(e).toBeInstanceOf(ConfigError); return (e as Error).message; } return ''; };
+
+  it('refuses a fixture key that is a healthy pool key, or another fixture\'s key, naming both and never the key', () => {
+    const m = message({ ...remote, RUNBASE_DISABLED_KEY: 'sk-secondvalue1234567' });
+    expect(m).toBe('RUNBASE_DISABLED_KEY is the same key as RUNBASE_API_KEY (key 2 of 2) (value not shown): each fixture needs its own key, in the state its variable names (.env.example)');
+    expect(message({ ...remote, RUNBASE_DISABLED_KEY: 'sk-fixturevalue12345', RUNBASE_EXPIRED_KEY: 'sk-fixturevalue12345' })).toMatch(/^RUNBASE_EXPIRED_KEY is the same key as RUNBASE_DISABLED_KEY \(value not shown\)/);
+    expect(message({ ...remote, RUNBASE_DISABLED_KEY: 'sk-fixturevalue12345' })).toBe('');
+  });
+
+  it('hints at the scheme of a URL without one', () => {
+    for (const url of ['staging.runbase.net', 'localhost:4010', '127.0.0.1:4010/api/v1']) {
+      const m = message({ ...remote, RUNBASE_URL: url });
+      expect(m, url).toMatch(/^RUNBASE_URL (is not a URL|must be an http\(s\) URL) \(value not shown\): it has no scheme; did you mean https:\/\/… \(or http:\/\/… for a local emulator\)\?$/);
+      expect(m).not.toContain(url);
+    }
+  });
+
+  it('refuses a value wrapped in quotes (a CI secret pasted with them), never showing it', () => {
+    for (const [name, value] of [['RUNBASE_API_KEY', `"${KEY}"`], ['RUNBASE_DISABLED_KEY', `'sk-fixturevalue12345'`], ['RUNBASE_URL', '"https://x.test"']] as const) {
+      const m = message({ ...remote, [name]: value });
+      expect(m, name).toBe(`${name} is wrapped in quotes (value not shown): remove them; a CI secret or an environment variable takes the bare value`);
+    }
+  });
+
+  it.each([
+    ['spaces around =', 'RUNBASE_URL = https://x.test\n', 1, /has spaces around '='/],
+    ['a space after =', 'RUNBASE_SEED=1\nRUNBASE_URL= https://x.test\n', 2, /has spaces around '='/],
+    ['a bare value with spaces', 'RUNBASE_API_KEY=sk-a1234567890, sk-b1234567890\n', 1, /bare value with spaces.*quote the value/],
+    ['back quotes', 'RUNBASE_MODEL=`google/nano-banana-2`\n', 1, /back quotes/],
+    ['a name with a dot', 'RUNBASE.URL=https://x.test\n', 1, /names a variable the shell step .* cannot set/],
+    ['CRLF line ends', 'RUNBASE_SEED=1\r\nRUNBASE_RUNS=2\r\n', 1, /ends with a CR/],
+  ])('refuses a line the printed shell step would read otherwise (%s), with what to write', (_what, text, line, hint) => {
+    const m = message({}, { dotenvPath: envFile(text) });
+    expect(m).toMatch(new RegExp(`^the \\.env file: line ${line} `));
+    expect(m).toMatch(hint);
+    expect(m).toContain("set -a; . '");
+    expect(m).not.toContain('x.test');
   });
 });
 
