@@ -18,11 +18,11 @@ export function onEndpoint(r: RuleRun, endpoint: Endpoint, auth: Auth, input: Re
 }
 
 /** A property over both endpoints: `header` gives the Authorization value (null = none) for a case. */
-export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | null>, fault: FaultName): Promise<void> {
+export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | null>, fault: FaultName, ...readings: FaultName[]): Promise<void> {
   const model = configuredModel(r.session);
   const cases = fc.record({ endpoint: fc.constantFrom<Endpoint>('create', 'read'), header, input: validInput(model) });
   await r.forAll(cases, async ({ endpoint, header, input }) =>
-    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'header', value: header }, input)), expectedFor(fault)));
+    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'header', value: header }, input)), expectedFor(fault, ...readings)));
 }
 
 /** The endpoints a fixture key may be sent to: POST only when billable requests are allowed,

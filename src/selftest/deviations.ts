@@ -142,10 +142,10 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled ? errorAnswer('invalid_api_key') : undefined)) },
   { name: 'key-with-expiry-refused', family: 'auth', level: 'gate', description: 'a key with any expiry date is refused, even before it expires (a Stryker survivor)', caughtBy: ['AUTH-EXPIRED'],
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled || ctx.key!.expiresAt !== null ? errorAnswer('invalid_api_key') : undefined)) },
-  { name: 'no-sk-token-as-unknown-key', family: 'auth', level: 'warn', description: 'Bearer with a token lacking sk- is invalid_api_key', caughtBy: ['AUTH-NO-SK-PREFIX'],
+  { name: 'no-sk-token-as-invalid-input', family: 'auth', level: 'gate', description: 'a Bearer token without sk- is 400 invalid_input (a key-format validation error), neither documented reading', caughtBy: ['AUTH-NO-SK-PREFIX'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => replaceStep('authFormat', (ctx) => {
       const m = (ctx.call.headers.authorization ?? '').trim().match(/^Bearer[ \t]+(\S+)$/i);
-      return m && !m[1]!.toLowerCase().startsWith(contract.limits.keys.prefix) && m[1]!.toLowerCase() !== 'bearer' ? errorAnswer('invalid_api_key') : steps.authFormat.run(ctx);
+      return m && !m[1]!.startsWith(contract.limits.keys.prefix) ? errorAnswer('invalid_input', 'the key must begin with sk-') : steps.authFormat.run(ctx);
     }) },
   { name: 'bearer-case-sensitive', family: 'auth', level: 'observe', description: 'only "Bearer" with one space is accepted', caughtBy: ['AUTH-SCHEME-CASE'],
     steps: () => replaceStep('authFormat', (ctx) => (/^Bearer sk-\S+$/.test(ctx.call.headers.authorization ?? '') ? steps.authFormat.run(ctx) : errorAnswer('missing_api_key'))) },
