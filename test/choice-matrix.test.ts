@@ -1,7 +1,8 @@
 // Neutral where the docs leave a choice open: the whole conformance suite (Pact interactions
 // included) against the emulator under each value of each open choice alone, and under a pairwise
 // covering set of combinations (src/selftest/choice-matrix.ts), must exit 0 with no rule failed,
-// warned or skipped. Whole runs in long-lived runner processes, as the mutation matrix runs them.
+// warned or skipped. Whole runs in long-lived runner processes, as the mutation matrix runs them:
+// 20 single values and 19 pairwise rows (the first all defaults), 39 runs of ≈ 5 s CPU each.
 import { describe, expect, it } from 'vitest';
 import { choiceCatalogue } from '../src/emulator/choices.ts';
 import { describeChoiceSet, pairwiseChoiceSets, singleChoiceSets, type ChoiceSet } from '../src/selftest/choice-matrix.ts';
@@ -10,7 +11,7 @@ import { pool, runAgainst, runnerPool } from '../src/selftest/matrix.ts';
 const SEED = 1;
 const RUNS = 10;
 
-interface ChoiceRun { choices: string; exit: number | null; failed: string[]; warned: string[]; skipped: string[] }
+interface ChoiceRun { choices: string; exit: number | null; failed: string[]; warned: string[]; skipped: string[]; diagnostic?: string }
 
 describe('the every-choice matrix', () => {
   const singles = singleChoiceSets();
@@ -38,7 +39,8 @@ describe('the every-choice matrix', () => {
         const run = await runAgainst(undefined, SEED, RUNS, runners.run, set);
         const rules = run.report?.rules ?? [];
         const of = (verdict: string) => rules.filter((r) => r.verdict === verdict).map((r) => r.id);
-        return { choices: describeChoiceSet(set), exit: run.report ? run.exitCode : null, failed: of('failed'), warned: of('warned'), skipped: of('skipped') };
+        const exit = run.report ? run.exitCode : null;
+        return { choices: describeChoiceSet(set), exit, failed: of('failed'), warned: of('warned'), skipped: of('skipped'), ...(exit === 0 ? {} : { diagnostic: run.output.trim().split('\n').slice(-12).join('\n') }) };
       }), 2);
     } finally {
       await runners.close();
