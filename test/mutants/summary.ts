@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { STRYKER_SECTION } from '../../src/selftest/matrix.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { committedResultFile, KINDS, matchTriage, readResult, readTriage, scoreOf, survivorsOf } from './triage.ts';
+import { committedResultFile, KINDS, matchTriage, readResult, readTriage, sameMutant, scoreOf, survivorsOf } from './triage.ts';
 
 const reportsDir = fileURLToPath(new URL('../../reports/stryker/', import.meta.url));
 const result = readResult(join(reportsDir, 'mutation.json')) ?? readResult(committedResultFile);
