@@ -151,7 +151,7 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled ? errorAnswer('invalid_api_key') : undefined)) },
   { name: 'key-with-expiry-refused', family: 'auth', level: 'gate', description: 'a key with any expiry date is refused, even before it expires (a Stryker survivor)', caughtBy: ['AUTH-EXPIRED'],
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled || ctx.key!.expiresAt !== null ? errorAnswer('invalid_api_key') : undefined)) },
-  { name: 'no-sk-token-as-invalid-input', family: 'auth', level: 'gate', description: 'a Bearer token without sk- is 400 invalid_input (a key-format validation error), neither documented reading', caughtBy: ['AUTH-NO-SK-PREFIX'], alsoMayFail: ['FAULT-ONE-OF'],
+  { name: 'no-sk-token-as-invalid-input', family: 'auth', level: 'warn', description: 'a Bearer token without sk- is 400 invalid_input (a key-format validation error), neither documented reading', caughtBy: ['AUTH-NO-SK-PREFIX'],
     steps: () => replaceStep('authFormat', (ctx) => {
       const m = (ctx.call.headers.authorization ?? '').trim().match(/^Bearer[ \t]+(\S+)$/i);
       return m && !m[1]!.startsWith(contract.limits.keys.prefix) ? errorAnswer('invalid_input', 'the key must begin with sk-') : steps.authFormat.run(ctx);
