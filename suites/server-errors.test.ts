@@ -40,7 +40,10 @@ describe('server errors and robustness', () => {
       await sendProbe(r, createRun(body));
     }
     // Run ids that do not decode to UTF-8: any answer but a 5xx; no answer at all fails this rule (sendProbe).
-    for (const path of undecodableRunPaths(runsPath())) await sendProbe(r, { method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
+    for (const path of undecodableRunPaths(runsPath())) {
+      const exchange = await sendProbe(r, { method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
+      if (exchange) r.observe(`GET ${path}`, describeAnswer(exchange), exchange);
+    }
     judgeLog(r, r.session.log, (entry) => no5xx(entry.exchange));
   });
 
