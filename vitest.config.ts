@@ -1,9 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { ConformanceSequencer } from './src/runner/sequencer.ts';
-import { ruleConcurrency } from './src/runner/concurrency.ts';
+import { DEFAULTS } from './src/settings/index.ts';
 
-// Two projects: `conformance` is the product (suites/, run by `npm test` through src/cli/conformance.ts),
-// `self` is the project's own tests (`npm run test:self`).
+// Three projects: `conformance` is the product (suites/, run by `npm test` through src/cli/run.ts),
+// `self` is the project's own fast tests (`npm run test:self`), `network` its real-time proofs
+// (`npm run test:network`: latency proxies, the one-key Pact run, the emulator in real time).
 export default defineConfig({
   test: {
     env: { PACT_DO_NOT_TRACK: 'true' },
@@ -21,8 +22,9 @@ export default defineConfig({
           maxWorkers: 1,
           isolate: false,
           fileParallelism: false,
-          // Rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
-          maxConcurrency: ruleConcurrency(),
+          // Rules that run at the same time: the run sets RUNBASE_CONCURRENCY's value (src/runner/main.ts);
+          // the scheduler paces them all.
+          maxConcurrency: DEFAULTS.concurrency,
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },
@@ -31,11 +33,24 @@ export default defineConfig({
         test: {
           name: 'self',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // The real-time proofs are their own project (`npm run test:network`).
+          exclude: [...configDefaults.exclude, 'test/network/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
-          // Three files at once on two cores (vitest's default is one fewer than the CPUs): the real-time
-          // ones spend their time waiting on the documented rate limit, not on the CPU, and
-          // test/latency.test.ts starts all its runs together.
+          // Three files at once on two cores (vitest's default is one fewer than the CPUs): several
+          // spend part of their time waiting on child processes and timeouts, not on the CPU.
+          maxWorkers: 3,
+          maxConcurrency: 10,
+        },
+      },
+      {
+        test: {
+          name: 'network',
+          include: ['test/network/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
+          // They wait on the documented rate limit, not on the CPU, and test/network/latency.test.ts
+          // starts all its runs together.
           maxWorkers: 3,
           maxConcurrency: 10,
         },

@@ -2,4 +2,4 @@
 // `runbase-conformance`: the conformance run (npm test).
 import { launch } from './launch.js';
 
-launch('conformance.ts');
+launch('run.ts');

@@ -11,7 +11,7 @@ import { fixtureKeyProperty } from '../src/conformance/patterns.ts';
 import { createRun } from '../src/conformance/requests.ts';
 import { configuredModel } from '../src/conformance/rule.ts';
 import type { KeySend } from '../src/http/scheduler.ts';
-import type { Exchange } from '../src/http/types.ts';
+import type { Exchange } from '../src/contract/exchange.ts';
 import { describeAnswer, hasDocumentedMessage, isNotError, isOneOfErrors, isRateLimited } from '../src/oracles/error-answer.ts';
 import { admissionExpected, insideOneWindow, judgeRepeatedBursts, refusalExpected, REPEATED_BURSTS, spanMs, type WindowLimit } from '../src/oracles/rate-window.ts';
 import { violation } from '../src/oracles/types.ts';

@@ -6,7 +6,7 @@
 import { afterAll, describe } from 'vitest';
 import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import type { Lease } from '../src/http/scheduler.ts';
-import { TargetError } from '../src/http/types.ts';
+import { TargetError } from '../src/contract/exchange.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { redactText } from '../src/conformance/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
@@ -60,6 +60,34 @@ async function verify(r: RuleRun, c: PactCase): Promise<void> {
   }
 }
 
+// One rule per interaction, each by its literal id (so `grep -rn "'PACT-RUN-NOT-FOUND'" suites` finds it);
+// the interaction it verifies is the pact's case of that id.
+const cases = new Map(pactCases().map((c) => [c.ruleId, c]));
+const listed = new Set<string>();
+function pact(id: string): void {
+  const c = cases.get(id);
+  if (!c) throw new Error(`the pact has no interaction for ${id}`);
+  listed.add(id);
+  rule(id, (r) => verify(r, c));
+}
+
 describe('pact', () => {
-  for (const c of pactCases()) rule(c.ruleId, (r) => verify(r, c));
+  pact('PACT-INVALID-JSON');
+  pact('PACT-MISSING-MODEL');
+  pact('PACT-MISSING-INPUT');
+  pact('PACT-INVALID-INPUT');
+  pact('PACT-MODEL-NOT-FOUND');
+  pact('PACT-MISSING-API-KEY');
+  pact('PACT-INVALID-API-KEY');
+  pact('PACT-INSUFFICIENT-BALANCE');
+  pact('PACT-API-KEY-SPEND-LIMIT-EXCEEDED');
+  pact('PACT-IP-NOT-ALLOWED');
+  pact('PACT-RUN-NOT-FOUND');
+  pact('PACT-RATE-LIMITED');
+  pact('PACT-USAGE-EXCEEDED');
+  pact('PACT-CREATE-RUN');
+  pact('PACT-READ-RUN');
+  // An interaction without its rule here would go unverified: the suite does not load (exit 2).
+  const unlisted = [...cases.keys()].filter((id) => !listed.has(id));
+  if (unlisted.length) throw new Error(`pact interactions without a rule in suites/pact.test.ts: ${unlisted.join(', ')}`);
 });

@@ -4,7 +4,7 @@
 // warned or skipped. Whole runs in long-lived runner processes, as the mutation matrix runs them:
 // 20 single values and 19 pairwise rows (the first all defaults), 39 runs of ≈ 5 s CPU each.
 import { describe, expect, it } from 'vitest';
-import { choiceCatalogue } from '../src/emulator/choices.ts';
+import { choiceCatalogue } from '../src/contract/emulator-choices.ts';
 import { describeChoiceSet, pairwiseChoiceSets, singleChoiceSets, type ChoiceSet } from '../src/selftest/choice-matrix.ts';
 import { pool, runAgainst, runnerPool } from '../src/selftest/matrix.ts';
 

@@ -15,7 +15,7 @@ export interface CliRun { code: number | null; stdout: string; stderr: string; o
 /** Run the conformance CLI (with `args`, e.g. suite file filters); bounded by `timeoutMs` (then killed). */
 export function runConformance(env: Record<string, string>, timeoutMs = 240_000, args: string[] = []): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts', ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { contract, contractsDir } from '../src/contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { choices } from '../src/emulator/choices.ts';
+import { choices } from '../src/contract/emulator-choices.ts';
 import { fixtureEnv } from '../src/conformance/fixtures.ts';
 import { absentRunId, runPath, runsPath } from '../src/conformance/requests.ts';
 import * as generators from '../src/generators/index.ts';

@@ -5,10 +5,10 @@ import { contract, errorForFault } from '../src/contract/index.ts';
 import { KEY_FIXTURES, keyForFixture, keyPlaceholders } from '../src/conformance/fixtures.ts';
 import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
 import { pactCases } from '../src/pact/interactions.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/settings/index.ts';
 import { faithfulSteps, steps } from '../src/emulator/index.ts';
 import { stepsInOrder } from '../src/emulator/pipeline.ts';
-import { choices } from '../src/emulator/choices.ts';
+import { choices } from '../src/contract/emulator-choices.ts';
 
 describe('one home for each fact', () => {
   it('maps every key fixture of contracts/fixtures.json, and config, harness and placeholders agree', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract, contractsDir } from '../src/contract/index.ts';
-import { choices } from '../src/emulator/choices.ts';
+import { choices } from '../src/contract/emulator-choices.ts';
 import { SPECMATIC_EXAMPLES_DIR } from '../src/contract/openapi.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
 

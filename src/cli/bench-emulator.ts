@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { contract, contractsDir } from '../contract/index.ts';
-import { choices } from '../emulator/choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CONNECTIONS = 64;

@@ -20,7 +20,7 @@ function runOnce(env: Record<string, string>): Promise<{ exit: number | null; se
   const reports = mkdtempSync(join(tmpdir(), 'runbase-bench-hostile-'));
   const t0 = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts'], {
       cwd: repoRoot, stdio: 'ignore',
       env: { ...clean, RUNBASE_ENV_FILE: '/dev/null', RUNBASE_REPORT_DIR: reports, NO_COLOR: '1', ...env },
     });

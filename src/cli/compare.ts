@@ -1,26 +1,35 @@
 // `npm run compare -- --base-env .env.production --candidate-env .env.emulator`: the same seeded corpus
-// to two targets, every judged aspect compared, fidelity scored. Exit 0 at or above the threshold,
-// 1 below it, 2 on a configuration or target error.
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+// to two targets, every judged aspect compared, the differences grouped into distinct findings,
+// fidelity scored; with --suggest, the emulator settings that remove them. Exit 0 at or above the
+// threshold, 1 below it, 2 on a configuration or target error.
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { TargetError } from '../http/types.ts';
+import { checkReportDir, ConfigError, loadConfig, runSettingsEnv, type Config } from '../settings/index.ts';
+import { TargetError } from '../contract/exchange.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { buildCorpus } from '../compare/corpus.ts';
 import { compareContract } from '../compare/aspects.ts';
 import { openSide } from '../compare/send.ts';
 import { compareTargets } from '../compare/compare.ts';
-import { describeItem, writeCompareReport } from '../compare/report.ts';
+import { consoleSummary, writeCompareReport } from '../compare/report.ts';
+import { choicesFileText, suggestChoices, type Suggestion } from '../compare/suggest.ts';
 
 const HELP = `Usage: runbase-compare --base-env FILE --candidate-env FILE [--base-name NAME] [--candidate-name NAME]
-                       [--threshold 100] [--seed N] [--per-family N] [--report-dir reports]
+                       [--threshold 100] [--seed N] [--per-family N] [--report-dir reports] [--suggest]
 (in a clone: npm run compare -- …)
 
 Each file holds one target's settings as the suite reads them (RUNBASE_URL, RUNBASE_API_KEY, fixture
 keys with the same names on both sides). The base is the reference (e.g. production); the candidate is
 compared with it (e.g. an emulator). The report calls them by --base-name/--candidate-name, else by
-their files' names (.env.production → production).
+their files' names (.env.production → production). Reports go to --report-dir, else RUNBASE_REPORT_DIR,
+else reports/. Differences are listed once per distinct finding (what differs, how many requests,
+which families, one example as curl with both answers), with fidelity overall, per aspect and per
+family; informational aspects (contracts/compare.json) are reported but not counted.
+
+--suggest: the emulator settings (--choice NAME=VALUE, and the file emulator-choices.json in the
+report directory for npm run emulator -- --choices FILE) that make the emulator answer like the base,
+found by replaying the corpus on in-process emulators; and the findings no setting explains.
 
 Exit 0: fidelity at or above the threshold; 1: below it; 2: configuration or target error.`;
 
@@ -33,14 +42,13 @@ function nameOfEnvFile(file: string): string {
 /** One side's configuration: its file (which must be there), plus the shared run settings of the environment. */
 function sideConfig(file: string, option: string): Config {
   if (!existsSync(file)) throw new ConfigError(`${option} names a file that does not exist`);
-  const shared = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') || ['RUNBASE_SEED', 'RUNBASE_ALLOW_BILLABLE', 'RUNBASE_TIMEOUT_MS'].includes(k)));
-  return loadConfig(shared, { dotenvPath: file });
+  return loadConfig(runSettingsEnv(), { dotenvPath: file });
 }
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { 'base-env': { type: 'string' }, 'candidate-env': { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' }, 'per-family': { type: 'string' }, 'report-dir': { type: 'string' }, 'base-name': { type: 'string' }, 'candidate-name': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { 'base-env': { type: 'string' }, 'candidate-env': { type: 'string' }, threshold: { type: 'string' }, seed: { type: 'string' }, 'per-family': { type: 'string' }, 'report-dir': { type: 'string' }, 'base-name': { type: 'string' }, 'candidate-name': { type: 'string' }, suggest: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -55,6 +63,8 @@ async function main(): Promise<number> {
     base = sideConfig(args['base-env'], '--base-env');
     candidate = sideConfig(args['candidate-env'], '--candidate-env');
     for (const [name, c] of [['base', base], ['candidate', candidate]] as const) if (c.target.kind !== 'remote') throw new ConfigError(`${name}: RUNBASE_URL is not set in its file`);
+    const unwritable = checkReportDir(args['report-dir'] ?? base.reportDir);
+    if (unwritable) throw args['report-dir'] ? new ConfigError(unwritable.message.replace('RUNBASE_REPORT_DIR', '--report-dir')) : unwritable;
   } catch (error) {
     if (error instanceof ConfigError) { console.error(`configuration error: ${error.message}`); return 2; }
     throw error;
@@ -73,12 +83,17 @@ async function main(): Promise<number> {
     const exitCode = result.fidelity >= threshold ? 0 : 1;
     const names = { baseName: args['base-name'] ?? nameOfEnvFile(args['base-env']), candidateName: args['candidate-name'] ?? nameOfEnvFile(args['candidate-env']) };
     if (names.baseName === names.candidateName) names.candidateName = `${names.candidateName} (candidate)`;
-    const files = writeCompareReport(result, { base: b.apiRoot, candidate: c.apiRoot, ...names, baseEnvFile: args['base-env'], seed, exitCode, startedAt, finishedAt: new Date().toISOString() }, args['report-dir'] ?? base.reportDir, secrets);
-    const diffs = result.items.filter((i) => i.differences.length);
-    console.log(`fidelity ${(result.fidelity * 100).toFixed(1)}% (threshold ${(threshold * 100).toFixed(1)}%), ${diffs.length} request(s) differ; ${result.skipped} skipped; ${result.noise.length} noisy`);
-    for (const [family, s] of Object.entries(result.byFamily)) console.log(`  ${family.padEnd(14)} ${(s.fidelity * 100).toFixed(1).padStart(5)}%  (${s.matching}/${s.items})`);
-    for (const i of diffs.slice(0, 20)) console.log(`  ≠ ${describeItem(i)}: ${i.differences.map((d) => `${d.aspect} ${d.base} → ${d.candidate}`).join('; ')}`);
-    if (diffs.length > 20) console.log(`  … and ${diffs.length - 20} more in the report`);
+    const dir = args['report-dir'] ?? base.reportDir;
+    let suggestion: Suggestion | undefined;
+    let choicesFile: string | undefined;
+    if (args.suggest) {
+      suggestion = await suggestChoices(result, { allowBillable: allow });
+      choicesFile = join(dir, 'emulator-choices.json');
+      writeFileSync(resolve(choicesFile), choicesFileText(suggestion.settings, `Emulator settings that make it answer like ${names.baseName} (npm run compare -- --suggest): npm run emulator -- --choices FILE`));
+    }
+    const meta = { base: b.apiRoot, candidate: c.apiRoot, ...names, baseEnvFile: args['base-env'], seed, exitCode, startedAt, finishedAt: new Date().toISOString(), ...(choicesFile ? { choicesFile } : {}) };
+    const files = writeCompareReport(result, meta, dir, secrets, suggestion ? { suggestion } : {});
+    for (const line of consoleSummary(result, meta, suggestion)) console.log(line);
     console.log(`reports: ${files.join(', ')}`);
     return exitCode;
   } catch (error) {

@@ -3,8 +3,9 @@
 import { parseArgs } from 'node:util';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import { readFileSync } from 'node:fs';
-import { changedChoices, choiceCatalogue, choices, choicesFromJson, parseChoiceArgs, resolveChoices } from '../emulator/choices.ts';
+import { changedChoices, choiceCatalogue, choices, choicesFromJson, parseChoiceArgs, resolveChoices } from '../contract/emulator-choices.ts';
 import { describeRateLimit, documentedRateLimit, parseRateLimit } from '../emulator/rate-limit.ts';
+import { emulatorAdminToken } from '../settings/index.ts';
 
 const HELP = `Usage: runbase-emulator [--port 4010] [--host 127.0.0.1] [--admin-port PORT+1] [--admin-token TOKEN] [--pool-size ${choices.fixtures.poolSize}]
                         [--clock real|virtual] [--rate-limit off|N/Ms] [--choice NAME=VALUE]… [--choices FILE]
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
       port: publicPort,
       adminPort: port('admin-port', args['admin-port'], publicPort === 0 ? 0 : publicPort + 1),
       poolSize,
-      adminToken: args['admin-token'] ?? process.env.RUNBASE_EMULATOR_ADMIN_TOKEN,
+      adminToken: args['admin-token'] ?? emulatorAdminToken(),
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);

@@ -1,9 +1,9 @@
 // Sends the corpus to one target, paced within its rate limit on its own keys and clock.
 import { contract } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { createClient } from '../http/client.ts';
 import { pacingFor } from '../http/pacing.ts';
-import type { Exchange, HttpRequest } from '../http/types.ts';
+import type { Exchange, HttpRequest } from '../contract/exchange.ts';
 import type { CorpusItem } from './corpus.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';
 

@@ -10,7 +10,7 @@
 // counter, and asks only that it never goes down and that a created run uses some of it).
 import fc from 'fast-check';
 import { contract, type FaultName } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { isOneOfErrors } from '../oracles/error-answer.ts';
 import { createdRun } from '../oracles/runs.ts';
 import { violation, type Violation } from '../oracles/types.ts';

@@ -1,5 +1,5 @@
 // The emulator's state API, as the rules that need emulator state use it (RUN-CHARGE-REFUND).
-import { request } from 'undici';
+import { adminCall } from '../http/admin.ts';
 import type { Session } from './session.ts';
 
 /** A key as the state API shows it (the fields the accounting rules read). */
@@ -18,18 +18,7 @@ export interface AdminClient {
 export function adminClient(session: Pick<Session, 'config'>): AdminClient {
   const admin = session.config.admin;
   if (!admin) throw new Error('the emulator state API is not configured (RUNBASE_ADMIN_URL, RUNBASE_ADMIN_TOKEN)');
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const res = await request(admin!.url + path, {
-      method,
-      headers: { authorization: `Bearer ${admin!.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 400) throw new Error(`emulator state API ${method} ${path.replace(/sk-[^/]+/, 'sk-…')} answered ${res.statusCode}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => adminCall<T>(admin, method, path, body);
   const keyPath = (key: string) => `/admin/keys/${encodeURIComponent(key)}`;
   return {
     async balanceOfKey(key) {

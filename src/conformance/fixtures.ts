@@ -1,28 +1,14 @@
 // Whether the target holds the state a rule needs (contracts/fixtures.json), and which configured key
-// each key fixture is: the one fixture-name → key map (config, harness, Pact, compare and the
-// redaction placeholders all read it).
+// each key fixture is in these settings. The fixture → key-field map is src/contract/key-fixtures.ts.
 import { contract, type RuleEntry } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import { KEY_FIXTURES, fixtureEnv, isKeyFixture, poolPlaceholder, type KeyField } from '../contract/key-fixtures.ts';
+import type { Config } from '../settings/index.ts';
 import type { Session } from './session.ts';
 
-type KeyField = keyof Omit<Config['keys'], 'pool'>;
+export { KEY_FIXTURES, fixtureEnv, poolPlaceholder, type KeyFixture } from '../contract/key-fixtures.ts';
 
-/** Key fixture (contracts/fixtures.json) → the field of `Config['keys']` that holds its key. */
-export const KEY_FIXTURES = {
-  otherAccountKey: 'otherAccount', disabledKey: 'disabled', expiredKey: 'expired', lowBalanceKey: 'lowBalance',
-  spentKey: 'spent', ipRestrictedKey: 'ipRestricted', quotaExhaustedKey: 'quotaExhausted',
-} as const satisfies Record<string, KeyField>;
-
-export type KeyFixture = keyof typeof KEY_FIXTURES;
-
-const isKeyFixture = (name: string): name is KeyFixture => Object.hasOwn(KEY_FIXTURES, name);
-
-/** The variable a fixture is read from (its `i`-th in contracts/fixtures.json). */
-export function fixtureEnv(fixture: string, i = 0): string {
-  const name = contract.fixtures[fixture]?.env[i];
-  if (!name) throw new Error(`contracts/fixtures.json has no variable ${i} for ${fixture}`);
-  return name;
-}
+// Every key fixture's field is a key field of the settings.
+KEY_FIXTURES satisfies Record<string, KeyField & keyof Omit<Config['keys'], 'pool'>>;
 
 /** Fixture name → whether the configuration provides it. */
 export function fixturePresent(name: string, config: Config): boolean {
@@ -52,15 +38,6 @@ export function missingFixture(rule: RuleEntry, session: Pick<Session, 'config'>
 export function keyForFixture(config: Config, fixture: string, poolIndex = 0): string | undefined {
   if (fixture === 'apiKeys' || fixture === 'twoApiKeys') return config.keys.pool[poolIndex];
   return isKeyFixture(fixture) ? config.keys[KEY_FIXTURES[fixture]] : undefined;
-}
-
-/**
- * The placeholder that stands for pool key `index` (0-based) in reports: `$RUNBASE_API_KEY` when the
- * pool holds one key, else `$RUNBASE_API_KEY[n]` (n from 1), the n-th entry of the comma-separated
- * list, which the curl reproduction cuts out of the variable (src/report/curl.ts).
- */
-export function poolPlaceholder(index: number, poolSize: number): string {
-  return poolSize === 1 ? `$${fixtureEnv('apiKeys')}` : `$${fixtureEnv('apiKeys')}[${index + 1}]`;
 }
 
 /** Every configured secret → its placeholder: pool keys, fixture keys, the admin token. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { FaultName } from '../contract/index.ts';
 import { isOneOfErrors } from '../oracles/error-answer.ts';
 import { violation, type Violation } from '../oracles/types.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import { validInput } from '../generators/index.ts';
 import { configuredModel, type RuleRun } from './rule.ts';
 import { absentRunId, createRun, expectedFor, readRun } from './requests.ts';

@@ -1,5 +1,5 @@
 // Secrets never leave the process: every exchange is redacted before it is recorded anywhere.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import type { RecordedExchange } from './result.ts';
 import { BASE64_TOKEN, MAX_BASE64_NESTING, decodeBase64Token, encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
 

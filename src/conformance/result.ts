@@ -1,6 +1,7 @@
 // What a rule leaves behind: one serialisable verdict record per rule, carried in the vitest task's
 // `meta.runbase` to the reporter. Every exchange in it is already redacted.
 import type { Level } from '../contract/index.ts';
+import type {} from 'vitest'; // vitest's types loaded here, so the TaskMeta augmentation below does not depend on file order
 
 export type Verdict = 'passed' | 'failed' | 'warned' | 'skipped' | 'observed';
 

@@ -1,16 +1,16 @@
 // rule(id, body): one vitest test per rule id. The level, fixtures and billability come from
 // contracts/rules.json; the body sends requests and hands exchanges to oracles; the verdict is
 // recorded in the test's meta for the reporter and mapped to vitest's pass/fail/skip by level.
-import { test, type TestContext } from 'vitest';
+import { inject, test, type TestContext } from 'vitest';
 import fc from 'fast-check';
 import { contract, ruleById, type RuleEntry } from '../contract/index.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import type { Violation } from '../oracles/types.ts';
 import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
-import { currentShard, inShard } from '../runner/shard.ts';
+import { inShard } from '../contract/shard.ts';
 import { activity } from '../http/clock.ts';
 
 const MAX_FAILURES_KEPT = 5;
@@ -201,11 +201,12 @@ export function formatFailures(result: RuleResult): string {
   return lines.join('\n');
 }
 
-const shard = currentShard();
+// The run's settings, as the global setup provided them (none outside a conformance run).
+const shard = inject('runbase')?.config.shard;
 
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
-  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/runner/shard.ts.
+  // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/contract/shard.ts.
   if (!inShard(entry.id, shard)) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {

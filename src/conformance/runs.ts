@@ -1,7 +1,7 @@
 // Creating and polling runs, for the rules that need a real run.
 import fc from 'fast-check';
 import { contract } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { validInput } from '../generators/index.ts';
 import { createdRun, readRun as readRunOracle } from '../oracles/runs.ts';
 import { configuredModel, type RuleRun } from './rule.ts';

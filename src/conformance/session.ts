@@ -2,13 +2,13 @@
 // rules), one log of every exchange (the envelope, secret and 5xx rules judge all of it).
 // Created once per worker; vitest runs the conformance files in one worker without isolation.
 import { inject } from 'vitest';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { createClient, type Client } from '../http/client.ts';
 import { Throttled, type Scheduler } from '../http/scheduler.ts';
 import type { Clock } from '../http/clock.ts';
 import { pacingFor } from '../http/pacing.ts';
 import { contract } from '../contract/index.ts';
-import { TargetError, type Exchange, type HttpRequest } from '../http/types.ts';
+import { TargetError, type Exchange, type HttpRequest } from '../contract/exchange.ts';
 import type { Secrets } from './redact.ts';
 import { describeAnswer, isRateLimited } from '../oracles/error-answer.ts';
 import { admissionExpected } from '../oracles/rate-window.ts';

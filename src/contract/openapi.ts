@@ -6,7 +6,7 @@
 // paths (Prism ignores a base path in `servers`).
 import { createHash } from 'node:crypto';
 import { contract as defaultContract, modelById, runCost, type Contract, type ErrorEntry, type JsonSchema } from './index.ts';
-import { choices as defaultChoices, type EmulatorChoices, type UndocumentedError } from '../emulator/choices.ts';
+import { choices as defaultChoices, type EmulatorChoices, type UndocumentedError } from './emulator-choices.ts';
 
 type Doc = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
 // faithful implementation would have written that step. The default values leave the table as it is.
 import { randomUUID } from 'node:crypto';
 import { contract } from '../contract/index.ts';
-import { choices, defaultChoices, type OpenChoices } from './choices.ts';
+import { choices, defaultChoices, type OpenChoices } from '../contract/emulator-choices.ts';
 import { faultAnswer, steps, stepsInOrder, undocumentedAnswer, type Answer, type Step } from './pipeline.ts';
 
 type StepName = keyof typeof steps;

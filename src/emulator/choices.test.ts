@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { contract, runCost, modelById } from '../contract/index.ts';
 import { startEmulator, type RunningEmulator } from './index.ts';
-import { choiceCatalogue, choicesFromJson, parseChoiceArgs, resolveChoices, type ChoiceName, type ChoiceValue } from './choices.ts';
+import { choiceCatalogue, choicesFromJson, parseChoiceArgs, resolveChoices, type ChoiceName, type ChoiceValue } from '../contract/emulator-choices.ts';
 
 const root = contract.limits.apiRootPath;
 const valid = JSON.stringify({ model: contract.models.defaultModel, input: { prompt: 'a lighthouse at dusk' } });
@@ -47,6 +47,8 @@ const probes: Record<ChoiceName, (emu: RunningEmulator) => Promise<unknown>> = {
       said(await send(emu, 'GET', '/nope')),
       said(await send(emu, 'POST', '/runs', { body: '{"model": ' })),
       said(await send(emu, 'POST', '/runs', { auth: bearer(disabled), body: '{"model": ' })),
+      // A key both at its usage quota and at its spend cap: which of the two is checked first.
+      said(await send(emu, 'GET', '/runs/run_x', { auth: bearer(fresh(emu, { usageQuota: 0, spendLimitCents: 0 })) })),
     ];
   },
   async rateWindow(emu) {
@@ -86,6 +88,17 @@ const probes: Record<ChoiceName, (emu: RunningEmulator) => Promise<unknown>> = {
   balanceEqualCost: async (emu) => said(await send(emu, 'POST', '/runs', { auth: bearer(fresh(emu, {}, cost)), body: valid })),
   // A cap one cent under the run's cost, nothing spent yet: this run would cross it.
   spendCap: async (emu) => said(await send(emu, 'POST', '/runs', { auth: bearer(fresh(emu, { spendLimitCents: cost / contract.limits.money.microUsdPerCent - 1 })), body: valid })),
+  // Response extras (extras.ts; their values are checked in extras.test.ts).
+  errorStatusField: async (emu) => Object.keys((await send(emu, 'GET', '/runs/run_x')).json.error).sort(),
+  runObjectField: async (emu) => Object.keys((await send(emu, 'POST', '/runs', { auth: bearer(fresh(emu)), body: valid })).json).sort(),
+  createdAtOnCreate: async (emu) => Object.keys((await send(emu, 'POST', '/runs', { auth: bearer(fresh(emu)), body: valid })).json).sort(),
+  async retryAfterOn429(emu) {
+    const key = fresh(emu);
+    await admitted(emu, key, LIMIT);
+    const res = await request(`${emu.url}${root}/runs/run_x`, { headers: { authorization: bearer(key) } });
+    await res.body.text();
+    return [res.statusCode, res.headers['retry-after'] ?? null];
+  },
 };
 
 async function observe(name: ChoiceName, value: ChoiceValue | undefined): Promise<unknown> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { contract, errorByCode } from '../contract/index.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from './index.ts';
-import { choices } from './choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 
 interface Reply { status: number; json: any; headers: Record<string, string | string[] | undefined> }
 

@@ -1,7 +1,7 @@
 // One key for every fixture the suite knows (contracts/fixtures.json), plus a pool of healthy keys,
 // returned as the env lines the suite reads: what `npm run emulator` prints.
 import { contract, modelById, runCost } from '../contract/index.ts';
-import { choices } from './choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import type { EmulatorState } from './state.ts';
 
 export interface FixtureOptions {

@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from './index.ts';
-import { choices } from './choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 
 let emulator: RunningEmulator;
 beforeAll(async () => { emulator = await startEmulator({ clock: 'virtual' }); });

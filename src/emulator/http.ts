@@ -2,7 +2,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { choices, type UndocumentedError } from './choices.ts';
+import { choices, type UndocumentedError } from '../contract/emulator-choices.ts';
 
 /** Read the body up to `limit` bytes; past it, keep draining (up to the drain limit) and report 'too-large'. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {

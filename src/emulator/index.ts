@@ -7,17 +7,18 @@ import { createClock } from './clock.ts';
 import { createState, type EmulatorState } from './state.ts';
 import { createRateLimiter, type RateLimit } from './rate-limit.ts';
 import { faithfulSteps, type Step } from './pipeline.ts';
-import { resolveChoices, type OpenChoices } from './choices.ts';
+import { resolveChoices, type OpenChoices } from '../contract/emulator-choices.ts';
 import { bodyLimitFor, tableForChoices } from './choice-steps.ts';
 import { createPublicServer } from './public-server.ts';
 import { createAdminServer } from './admin-server.ts';
 import { provisionFixtures } from './fixtures.ts';
 import { closeServer } from './http.ts';
+import { responseExtras } from './extras.ts';
 
 export { provisionFixtures } from './fixtures.ts';
 export { faithfulSteps, steps, errorAnswer, faultAnswer, handle, type Step, type Ctx, type Answer } from './pipeline.ts';
 export type { EmulatorState } from './state.ts';
-export { choiceCatalogue, resolveChoices, type OpenChoices, type ChoiceName, type ChoiceValue } from './choices.ts';
+export { choiceCatalogue, resolveChoices, type OpenChoices, type ChoiceName, type ChoiceValue } from '../contract/emulator-choices.ts';
 
 export interface EmulatorOptions {
   host?: string;
@@ -66,7 +67,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     ...(opts.unknownRouteStatus !== undefined ? { unknownRouteStatus: opts.unknownRouteStatus } : {}),
   });
   const table = tableForChoices(chosen, opts.steps ?? faithfulSteps);
-  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit, chosen), table, bodyLimitFor(chosen));
+  const publicServer = createPublicServer(state, createRateLimiter(opts.rateLimit, chosen), table, bodyLimitFor(chosen), responseExtras(chosen));
   let url = '';
   let adminUrl = '';
   const adminServer = createAdminServer(state, {

@@ -3,7 +3,7 @@
 // error or passes. A different table makes a different emulator; the faithful one is `faithfulSteps`.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { contract, errorByCode, modelById, runCost, type FaultName, type ModelEntry } from '../contract/index.ts';
-import { choices, type UndocumentedError } from './choices.ts';
+import { choices, type UndocumentedError } from '../contract/emulator-choices.ts';
 import { normaliseIp, type EmulatorState, type KeyRecord, type RunRecord } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { isJsonText } from './json-text.ts';
@@ -34,6 +34,8 @@ export interface Ctx {
   model?: ModelEntry;
   input?: Record<string, unknown>;
   cost?: number;
+  /** Set when the rate limit refused: how long until the key is admitted again. */
+  retryAfterMs?: number;
 }
 
 export interface Step {
@@ -195,7 +197,11 @@ export const steps = {
   rateLimit: {
     name: 'rateLimit',
     run(ctx) {
-      return ctx.limiter.admit(ctx.key!.key, ctx.state.clock.now()) ? undefined : faultAnswer('rateLimited');
+      const now = ctx.state.clock.now();
+      if (ctx.limiter.admit(ctx.key!.key, now)) return undefined;
+      // Stryker disable next-line all: read only by the retryAfterOn429 choice (extras.ts, off by default), proven in extras.test.ts
+      ctx.retryAfterMs = ctx.limiter.waitMs(ctx.key!.key, now);
+      return faultAnswer('rateLimited');
     },
   },
   spendLimit: {

@@ -6,6 +6,8 @@ import { contract } from '../contract/index.ts';
 export interface RateLimiter {
   /** Admit one request for `key` at `now`, or refuse it. */
   admit(key: string, now: number): boolean;
+  /** How long until `key` is admitted again at `now` (0 when it would be now). */
+  waitMs(key: string, now: number): number;
 }
 
 export interface RateLimit { requests: number; windowMs: number }
@@ -20,7 +22,7 @@ const SLIDING: WindowChoice = { rateWindow: 'sliding', rejectedCount: false };
 
 export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit, window: WindowChoice = SLIDING): RateLimiter {
   // Stryker disable next-line all: load mode (`--rate-limit off`), for tool and load runs only; the conformance run always has the documented limit
-  if (limit === 'off') return { admit: () => true };
+  if (limit === 'off') return { admit: () => true, waitMs: () => 0 };
   if (window.rateWindow !== 'sliding') return fixedWindow(limit, window.rateWindow === 'fixed-wall-clock');
   const logs = new Map<string, number[]>();
   return {
@@ -37,6 +39,12 @@ export function createRateLimiter(limit: RateLimit | 'off' = documentedRateLimit
       log.push(now);
       return true;
     },
+    // Stryker disable all: only the retryAfterOn429 choice reads it (off by default; the conformance run never sees it), proven in extras.test.ts
+    waitMs(key, now) {
+      const live = (logs.get(key) ?? []).filter((t) => t > now - limit.windowMs);
+      return live.length < limit.requests ? 0 : live[live.length - limit.requests]! + limit.windowMs - now;
+    },
+    // Stryker restore all
   };
 }
 
@@ -55,6 +63,12 @@ function fixedWindow(limit: RateLimit, wallClock: boolean): RateLimiter {
       w.count++;
       return true;
     },
+    // Stryker disable all: as the sliding window's waitMs
+    waitMs(key, now) {
+      const w = windows.get(key);
+      return w && now < w.start + limit.windowMs && w.count >= limit.requests ? w.start + limit.windowMs - now : 0;
+    },
+    // Stryker restore all
   };
 }
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { contract } from '../contract/index.ts';
-import { choices } from './choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import type { EmulatorClock } from './clock.ts';
 
 export interface Account { id: string; balanceMicroUsd: number }

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
-import { TargetError } from './types.ts';
+import { TargetError } from '../contract/exchange.ts';
 
 const servers: Server[] = [];
 afterEach(() => { for (const s of servers.splice(0)) { s.closeAllConnections(); s.close(); } });

@@ -1,7 +1,7 @@
 // The HTTP client: undici, a timeout for the whole exchange, a cap on the body read, no redirects.
 // Every failure to talk to the target becomes a TargetError with a one-line reason.
 import { Agent } from 'undici';
-import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from './types.ts';
+import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from '../contract/exchange.ts';
 
 export interface Client {
   send(req: HttpRequest): Promise<Exchange>;

@@ -1,7 +1,7 @@
 // Clocks the scheduler waits on. Against the embedded emulator the clock is the emulator's virtual
 // clock: waiting means advancing it, so windows and lifecycles pass without real time passing.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { request } from 'undici';
+import { adminCall } from './admin.ts';
 
 const currentWork = new AsyncLocalStorage<string>();
 
@@ -80,15 +80,8 @@ export function virtualClockOverHttp(adminUrl: string, adminToken: string): Virt
   activity.listeners.add(onActivity);
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<number> {
-    const res = await request(adminUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const json = (await res.body.json()) as { now?: number };
-    if (res.statusCode !== 200 || typeof json.now !== 'number') throw new Error(`emulator clock ${path} answered ${res.statusCode}`);
+    const json = await adminCall<{ now?: number } | undefined>({ url: adminUrl, token: adminToken }, method, path, body);
+    if (typeof json?.now !== 'number') throw new Error(`emulator clock ${path} answered without the time`);
     cached = json.now;
     return cached;
   }

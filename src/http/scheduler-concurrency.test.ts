@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
 import { activity, manualClock, virtualClockOverHttp } from './clock.ts';
 import { createScheduler } from './scheduler.ts';
-import type { Exchange } from './types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 
 const { requests, windowSeconds } = contract.limits.rateLimit;

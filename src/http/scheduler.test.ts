@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { contract, errorByCode } from '../contract/index.ts';
 import { manualClock } from './clock.ts';
 import { createScheduler, Throttled } from './scheduler.ts';
-import type { Exchange } from './types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 
 const { requests, windowSeconds, backoffSeconds } = contract.limits.rateLimit;
 const windowMs = windowSeconds * 1000;

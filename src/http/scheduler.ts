@@ -8,7 +8,8 @@ import { contract } from '../contract/index.ts';
 import { isRateLimited } from '../oracles/error-answer.ts';
 import type { TimedSend } from '../oracles/rate-window.ts';
 import { activity, type Clock } from './clock.ts';
-import { TargetError, type Exchange } from './types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
+import { retryAfterMs } from './retry-after.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */
 export interface KeySend extends TimedSend { exchange: Exchange }
@@ -61,15 +62,6 @@ export interface SchedulerOptions {
 
 /** Sends a leased key has budget for when it is handed over, idle time or not. */
 const SHORT_LEASE_SENDS = 3;
-
-/** Retry-After in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
-export function retryAfterMs(exchange: Exchange, now: number): number | undefined {
-  const value = exchange.response.headers['retry-after']?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { clock } = opts;

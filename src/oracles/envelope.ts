@@ -1,6 +1,6 @@
 // The envelope checks. They run on every error answer any rule sees (see src/conformance/session.ts),
 // registered here by rule id so the report speaks in rule ids.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { codesForStatus, documentedErrorStatuses } from '../contract/index.ts';
 import { readErrorBody } from './error-answer.ts';
 import { violation, type Check, type Violation, isRecord } from './types.ts';

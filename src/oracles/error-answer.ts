@@ -1,5 +1,5 @@
 // Reading and judging a documented error answer: {"error": {"message", "code"}} with a status.
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { errorForFault, type ErrorEntry } from '../contract/index.ts';
 import { violation, type Violation, isRecord } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorByCode } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { isOneOfErrors, isNotError, hasDocumentedMessage, matchingError, describeAnswer } from './error-answer.ts';
 import { envelopeShape, codeMatchesStatus, jsonContentType, readableMessage, extraEnvelopeFields } from './envelope.ts';
 import { no5xx, serverErrorShape } from './server.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { runNotDisclosed } from './run-leak.ts';
 
 const exchange = (status: number, body: unknown): Exchange => {

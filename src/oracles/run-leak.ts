@@ -1,7 +1,7 @@
 // A run that is not the caller's must not come back, whatever the path that asked for it. How a target
 // answers an unusual path is undocumented (404, 400, a redirect…); handing over the run is the one
 // answer that breaks the documented ownership rule ("no run with this ID for your account").
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { describeAnswer } from './error-answer.ts';
 import { violation, type Violation } from './types.ts';
 

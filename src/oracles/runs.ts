@@ -1,5 +1,5 @@
 // Oracles for the success path: the run object as documented (runbase-api.md §5).
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { contract } from '../contract/index.ts';
 import { describeAnswer } from './error-answer.ts';
 import { violation, type Violation, isRecord } from './types.ts';

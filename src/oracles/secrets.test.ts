@@ -1,6 +1,6 @@
 // Secrets in every encoding: the SEC-NO-SECRET-ECHO oracle and the redaction of every output.
 import { describe, expect, it } from 'vitest';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { noSecretEcho, encodedSecretForms } from './secrets.ts';
 import { redactText } from '../conformance/redact.ts';
 import { curlCommand } from '../report/curl.ts';

@@ -1,4 +1,4 @@
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { contract } from '../contract/index.ts';
 import { violation, type Violation } from './types.ts';
 

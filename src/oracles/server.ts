@@ -1,4 +1,4 @@
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import { envelopeShape } from './envelope.ts';
 import { violation, type Check } from './types.ts';
 

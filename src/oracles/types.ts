@@ -1,4 +1,4 @@
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 
 /** One broken expectation. `check` names the function that found it, like Schemathesis's checks. */
 export interface Violation {

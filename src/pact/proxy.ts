@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contract } from '../contract/index.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import type { Auth, RequestSpec } from '../conformance/session.ts';
 
 /** Where Pact posts its provider-state changes (outside the API root, so never forwarded). */

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { contract } from '../contract/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { createSession } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
 import { createRun } from '../conformance/requests.ts';
@@ -15,6 +15,7 @@ import { startPactProxy, STATE_PATH, type StateSetup } from './proxy.ts';
 import { isRateLimitedCase, setUpState, SPENDABLE_LEASE } from './states.ts';
 import { startVerifierHost } from './verifier-host.ts';
 import { errorsOf, plainOutput, verifierTimeoutMs } from './verify.ts';
+import { clockFor, waitFreshWindow } from '../http/pacing.ts';
 
 export interface BrokerSettings { url: string; token?: string; username?: string; password?: string; providerVersion: string; branch?: string }
 
@@ -75,14 +76,10 @@ async function checkBroker(broker: BrokerSettings, timeoutMs: number): Promise<v
   if (status >= 400) throw new BrokerError(`the Pact Broker answered ${status}`);
 }
 
+/** A fresh window on the target's clock (on a virtual one, clockFor has already moved it past one). */
 async function waitOneWindow(config: Config): Promise<void> {
-  const ms = contract.limits.rateLimit.windowSeconds * 1000 + 1000;
-  if (config.clock === 'virtual' && config.admin) {
-    const res = await request(`${config.admin.url}/admin/clock/advance`, { method: 'POST', headers: { authorization: `Bearer ${config.admin.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ms }) });
-    await res.body.text();
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }
+  const clock = await clockFor(config);
+  if (config.clock !== 'virtual') await waitFreshWindow(clock);
 }
 
 /** Verify the broker's pacts for this provider and publish the results. Throws BrokerError when the broker is the problem. */

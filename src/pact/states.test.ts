@@ -5,7 +5,7 @@
 // emulator on loopback, on its virtual clock.
 import { afterAll, describe, expect, it } from 'vitest';
 import { contract, errorForFault } from '../contract/index.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../settings/index.ts';
 import { createSession, type Session } from '../conformance/session.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { startEmulator, provisionFixtures, type RunningEmulator } from '../emulator/index.ts';

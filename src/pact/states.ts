@@ -1,8 +1,8 @@
 // Provider states → what the proxy sends with: the fixture key each state maps to, the spent key of
 // the rate-limited state, the run a read needs. Shared by the PACT rules and broker publishing.
 import { contract, errorForFault } from '../contract/index.ts';
-import type { Config } from '../config.ts';
-import type { Exchange } from '../http/types.ts';
+import type { Config } from '../settings/index.ts';
+import type { Exchange } from '../contract/exchange.ts';
 import type { Auth, RequestSpec } from '../conformance/session.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';

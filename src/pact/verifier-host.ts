@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { VerifierOptions } from '@pact-foundation/pact-core';
 
 /** The child's result line starts with this, then the host's nonce: a target cannot forge it into Pact's printed text. */
+
+/**
+ * Pact's verifier reads PACT_BROKER_* (and PACT_PROVIDER_*) from its environment by itself; the
+ * rules verify the committed pact only, so the broker settings stay with the publish step.
+ */
+const withoutBroker = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('PACT_BROKER_') && !k.startsWith('PACT_PROVIDER_')));
 export const RESULT_MARK = '\u001eRUNBASE-PACT-RESULT ';
 export const MARK_ENV = 'RB_PACT_RESULT_MARK';
 
@@ -55,7 +62,7 @@ export function startVerifierHost(): VerifierHost {
   function ensureChild(): ChildProcessWithoutNullStreams {
     if (child) return child;
     const c = spawn(process.execPath, ['--import', 'tsx', childScript], {
-      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1', [MARK_ENV]: mark },
+      cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...withoutBroker(process.env), PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1', [MARK_ENV]: mark },
     });
     const ended = (why: string) => {
       pending?.resolve({ ok: false, error: `the Pact verifier process ${why}`, output });

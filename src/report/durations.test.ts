@@ -6,7 +6,7 @@ import type { RuleResult } from '../conformance/result.ts';
 import { buildReport } from './model.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown, slowest } from './markdown.ts';
-import { rulesOfShard } from '../runner/shard.ts';
+import { rulesOfShard } from '../contract/shard.ts';
 
 function result(id: string, durationMs: number): RuleResult {
   const e = contract.rules.rules.find((r) => r.id === id)!;

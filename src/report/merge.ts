@@ -4,7 +4,7 @@
 import { contract } from '../contract/index.ts';
 import { buildReport, REPORT_SCHEMA_VERSION, type ConformanceReport } from './model.ts';
 import { EXIT } from './outcomes.ts';
-import { shardLabel, shardOfRule } from '../runner/shard.ts';
+import { shardLabel, shardOfRule } from '../contract/shard.ts';
 
 export class MergeError extends Error {
   override readonly name = 'MergeError';

@@ -2,7 +2,7 @@
 // Schema of conformance.json: docs/report-schema.md. Bump REPORT_SCHEMA_VERSION on any change to it.
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
-import { inShard, type Shard } from '../runner/shard.ts';
+import { inShard, type Shard } from '../contract/shard.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 

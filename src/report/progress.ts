@@ -1,20 +1,18 @@
 // The reporter's progress: on a terminal one live line, rewritten in place; without one (CI) a line
-// every LINE_EVERY_MS. It reads what the worker writes (src/runner/progress-feed.ts). The ETA is the
+// every LINE_EVERY_MS. It reads what the worker writes (src/report/progress-feed.ts). The ETA is the
 // estimated remaining requests over the rate the scheduler admits on the pool; against a virtual
 // clock time is simulated, so no ETA is shown.
 import { readFileSync } from 'node:fs';
-import type { ProgressSnapshot } from '../runner/progress-feed.ts';
+import type { ProgressSnapshot } from './progress-feed.ts';
 import { formatDuration } from './markdown.ts';
 
 export type ProgressMode = 'live' | 'lines' | 'off';
 
 export const LINE_EVERY_MS = 10_000;
 
-/** RUNBASE_PROGRESS=live|lines|off; by default live on a terminal, lines otherwise. */
-export function progressMode(env: NodeJS.ProcessEnv, isTty: boolean): ProgressMode {
-  const asked = env.RUNBASE_PROGRESS?.trim();
-  if (asked === 'live' || asked === 'lines' || asked === 'off') return asked;
-  return isTty ? 'live' : 'lines';
+/** The mode asked for (RUNBASE_PROGRESS, read by src/settings); by default live on a terminal, lines otherwise. */
+export function progressMode(asked: ProgressMode | undefined, isTty: boolean): ProgressMode {
+  return asked ?? (isTty ? 'live' : 'lines');
 }
 
 export function readSnapshot(file: string): ProgressSnapshot | undefined {

@@ -2,7 +2,7 @@
 // report files (json, md, junit, html) and the exit code. Everything it prints or writes passes
 // through the redaction of every configured key, as a last guard behind the harness's own.
 import type { Reporter, SerializedError, TestCase, TestModule, Vitest } from 'vitest/node';
-import type { Config } from '../config.ts';
+import { DEFAULTS, type Config } from '../settings/index.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText, type Secrets } from '../conformance/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
@@ -11,7 +11,7 @@ import { writeReport, type WrittenReport } from './write.ts';
 import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
-import { currentShard, shardLabel } from '../runner/shard.ts';
+import { shardLabel } from '../contract/shard.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -21,7 +21,9 @@ const MARK: Record<string, string> = { passed: '✓', failed: '✗', warned: '!'
 export interface ReporterOptions {
   /** Where the lines go (default: stdout). */
   write?: (line: string) => void;
-  /** Extra run errors known before vitest started (none normally). */
+  /** The run's settings (src/settings): report directory, settings file, shard, progress. */
+  settings?: Config;
+  /** The environment of the report writer (GITHUB_STEP_SUMMARY). */
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
@@ -38,7 +40,9 @@ export class ConformanceReporter implements Reporter {
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
   private readonly progress: ProgressMode;
-  private readonly progressFile: string;
+  /** Where the worker writes its progress (handed to it by the run); none when progress is off. */
+  readonly progressFile?: string;
+  private readonly settings?: Config;
   private progressTimer?: NodeJS.Timeout;
   private lastProgressLine = 0;
   private liveShown = false;
@@ -48,12 +52,11 @@ export class ConformanceReporter implements Reporter {
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.env = opts.env ?? process.env;
+    this.settings = opts.settings;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
-    this.progress = opts.progress ?? progressMode(this.env, !opts.write && process.stdout.isTTY === true);
+    this.progress = opts.progress ?? progressMode(opts.settings?.progress, !opts.write && process.stdout.isTTY === true);
     if (this.progress === 'live' && opts.write) this.progress = 'lines';
-    // The worker (forked after this) learns where to write its progress from the environment.
-    this.progressFile = this.env.RUNBASE_PROGRESS_FILE ?? join(tmpdir(), `runbase-progress-${process.pid}-${Date.now()}.json`);
-    if (this.progress !== 'off') process.env.RUNBASE_PROGRESS_FILE = this.progressFile;
+    if (this.progress !== 'off') this.progressFile = join(tmpdir(), `runbase-progress-${process.pid}-${Date.now()}.json`);
   }
 
   private say(line: string): void {
@@ -75,7 +78,7 @@ export class ConformanceReporter implements Reporter {
   }
 
   private progressText(): string {
-    return redactText(progressLine({ done: this.done, total: this.total, elapsedMs: Date.now() - this.startedAt.getTime(), snapshot: readSnapshot(this.progressFile) }), this.secrets);
+    return redactText(progressLine({ done: this.done, total: this.total, elapsedMs: Date.now() - this.startedAt.getTime(), snapshot: this.progressFile ? readSnapshot(this.progressFile) : undefined }), this.secrets);
   }
 
   private tick(): void {
@@ -99,7 +102,7 @@ export class ConformanceReporter implements Reporter {
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
     this.clearLive();
-    rmSync(this.progressFile, { force: true });
+    if (this.progressFile) rmSync(this.progressFile, { force: true });
   }
 
   private learnTarget(testCase: { project: { getProvidedContext(): { runbase?: { config: Config; embedded: boolean } } } }): void {
@@ -110,7 +113,7 @@ export class ConformanceReporter implements Reporter {
     this.embedded = provided.embedded;
     this.secrets = secretsOf(provided.config);
     const target = provided.config.target.kind === 'remote' ? provided.config.target.apiRoot : 'embedded emulator';
-    const shard = currentShard(this.env);
+    const shard = this.settings?.shard;
     this.say(`Runbase conformance against ${target}${provided.embedded ? ' (embedded reference emulator)' : ''}, seed ${provided.config.seed}, ${provided.config.runs} cases per property${shard ? `, shard ${shardLabel(shard)}` : ''}`);
   }
 
@@ -129,7 +132,7 @@ export class ConformanceReporter implements Reporter {
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     this.stopProgress();
-    const shard = currentShard(this.env);
+    const shard = this.settings?.shard;
     const outcomes: RuleOutcome[] = testModules.flatMap((m) => [...m.children.allTests()].map(outcomeOf));
     for (const m of testModules) { const first = [...m.children.allTests()][0]; if (first) this.learnTarget(first); }
     const runErrors = [
@@ -152,7 +155,7 @@ export class ConformanceReporter implements Reporter {
       rules: results,
       ...(shard ? { shard } : {}),
     });
-    this.written = writeReport(this.report, config?.reportDir ?? this.env.RUNBASE_REPORT_DIR ?? 'reports', this.env, this.secrets, this.settingsFile());
+    this.written = writeReport(this.report, config?.reportDir ?? this.settings?.reportDir ?? DEFAULTS.reportDir, this.env, this.secrets, this.settingsFile());
     this.printSummary(this.report);
   }
 
@@ -174,8 +177,8 @@ export class ConformanceReporter implements Reporter {
     for (const line of lines) this.say(line);
   }
 
-  /** The settings file the run read (config.ts: RUNBASE_ENV_FILE, else .env). */
+  /** The settings file the run read (src/settings: RUNBASE_ENV_FILE, else .env). */
   private settingsFile(): string {
-    return this.env.RUNBASE_ENV_FILE ?? '.env';
+    return this.settings?.envFile ?? DEFAULTS.envFile;
   }
 }

@@ -1,30 +1,22 @@
 // Arguments of `npm test -- …` that belong to the runner rather than to vitest: `--shard=i/n`
-// (vitest's own --shard splits by file; ours splits by rule, see shard.ts) and suite files
+// (vitest's own --shard splits by file; ours splits by rule, see src/contract/shard.ts) and suite files
 // (`suites/limits.test.ts`: the conformance project has one entry file, so files become families).
+// They are settings given on the command line; src/settings reads them over the environment's.
 import { basename } from 'node:path';
-import { parseShard } from './shard.ts';
-import { ruleConcurrency } from './concurrency.ts';
-import { readDotenv } from '../config.ts';
-
-/** The runner's own settings; like every setting they may come from the settings file (.env). */
-const RUNNER_SETTINGS = ['RUNBASE_SHARD', 'RUNBASE_CONCURRENCY', 'RUNBASE_PROGRESS', 'RUNBASE_SUITES'] as const;
 
 export interface RunnerArgs {
   /** What is left for vitest. */
   argv: string[];
-  /** Settings for the run's environment (RUNBASE_SHARD, RUNBASE_SUITES). */
+  /** Settings the arguments give (RUNBASE_SHARD, RUNBASE_SUITES), over the environment's and the file's. */
   env: Record<string, string>;
 }
 
 const SUITE_FILE = /(^|\/)suites\/([a-z0-9-]+)\.test\.ts$/;
 
-/** Split runner arguments from vitest's; throws ShardError/ConcurrencyError on a bad setting. */
-export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerArgs {
+/** Split runner arguments from vitest's. */
+export function runnerArgs(argv: readonly string[]): RunnerArgs {
   const rest: string[] = [];
   const out: Record<string, string> = {};
-  // The environment wins over the settings file, as for every other setting (src/config.ts).
-  const file = readDotenv(env.RUNBASE_ENV_FILE ?? '.env', env.RUNBASE_ENV_FILE !== undefined);
-  for (const name of RUNNER_SETTINGS) if (env[name] === undefined && file[name] !== undefined) out[name] = file[name];
   const families: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -34,8 +26,5 @@ export function runnerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Run
     else rest.push(arg);
   }
   if (families.length) out.RUNBASE_SUITES = families.join(',');
-  // Validate before any request: a bad shard or concurrency is a configuration error (exit 2).
-  parseShard(out.RUNBASE_SHARD ?? env.RUNBASE_SHARD);
-  ruleConcurrency({ ...env, ...out });
   return { argv: rest, env: out };
 }

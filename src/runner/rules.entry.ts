@@ -7,16 +7,15 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
-import { startProgressFeed } from './progress-feed.ts';
+import { startProgressFeed } from '../report/progress-feed.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 
-/** suites/<family>.test.ts in family order; RUNBASE_SUITES=auth,limits keeps only those families. */
-export function suiteFiles(env: NodeJS.ProcessEnv = process.env): string[] {
-  const only = env.RUNBASE_SUITES?.split(',').map((s) => s.trim()).filter(Boolean);
+/** suites/<family>.test.ts in family order; `only` (RUNBASE_SUITES=auth,limits) keeps only those families. */
+export function suiteFiles(only?: readonly string[]): string[] {
   return readdirSync(SUITES)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => !only || only.includes(familyOf(f)))
@@ -37,13 +36,13 @@ async function load(file: string): Promise<void> {
 
 let stopFeed: (() => void) | undefined;
 beforeAll(() => {
-  const file = process.env.RUNBASE_PROGRESS_FILE;
+  const file = inject('runbaseSettings')?.progressFile;
   // The session is created on first use by a rule as before; the feed just waits for it.
   if (file) void getSession().then((session) => { stopFeed = startProgressFeed(session, file); }, () => {});
 });
 afterAll(() => stopFeed?.());
 
-const files = suiteFiles();
+const files = suiteFiles(inject('runbase').config.suites);
 const aggregating = files.filter((f) => AGGREGATING.includes(familyOf(f)));
 
 describe.concurrent('rules', async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
-import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from './shard.ts';
+import { inShard, parseShard, rulesOfShard, ShardError, shardOfRule } from '../contract/shard.ts';
 import { runnerArgs } from './args.ts';
-import { ConcurrencyError, ruleConcurrency } from './concurrency.ts';
+import { ConfigError, loadConfig } from '../settings/index.ts';
 import { etaMs, progressLine, progressMode } from '../report/progress.ts';
 
 const ids = contract.rules.rules.map((r) => r.id);
@@ -38,24 +38,26 @@ describe('shards', () => {
 const NO_FILE = { RUNBASE_ENV_FILE: '/dev/null' };
 
 describe('runner arguments', () => {
-  it('reads its settings from the settings file too, the environment winning', () => {
+  it('reads the runner settings from the settings file too, the environment winning, the arguments over both', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbase-args-'));
     const file = join(dir, '.env');
-    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\n');
-    expect(runnerArgs([], { RUNBASE_ENV_FILE: file }).env).toEqual({ RUNBASE_SHARD: '2/4', RUNBASE_CONCURRENCY: '3' });
-    expect(runnerArgs([], { RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).env).toEqual({ RUNBASE_CONCURRENCY: '3' });
+    writeFileSync(file, 'RUNBASE_SHARD=2/4\nRUNBASE_CONCURRENCY=3\nRUNBASE_SUITES=auth\n');
+    expect(loadConfig({ RUNBASE_ENV_FILE: file })).toMatchObject({ shard: { index: 2, count: 4 }, concurrency: 3, suites: ['auth'], envFile: file });
+    expect(loadConfig({ RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }).shard).toEqual({ index: 1, count: 4 });
+    expect(loadConfig({ RUNBASE_ENV_FILE: file, RUNBASE_SHARD: '1/4' }, { overrides: runnerArgs(['--shard=3/4']).env }).shard).toEqual({ index: 3, count: 4 });
     writeFileSync(file, 'RUNBASE_CONCURRENCY=lots\n');
-    expect(() => runnerArgs([], { RUNBASE_ENV_FILE: file })).toThrow(ConcurrencyError);
+    expect(() => loadConfig({ RUNBASE_ENV_FILE: file })).toThrow(ConfigError);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes --shard and suite files for the runner and leaves the rest to vitest', () => {
-    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'], NO_FILE)).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
-    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'], NO_FILE)).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
-    expect(() => runnerArgs(['--shard=3/2'], NO_FILE)).toThrow(ShardError);
-    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
-    expect(() => runnerArgs([], { ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(ConcurrencyError);
-    expect(ruleConcurrency({ RUNBASE_CONCURRENCY: '3' })).toBe(3);
+    expect(runnerArgs(['--shard=2/3', '-t', 'AUTH'])).toEqual({ argv: ['-t', 'AUTH'], env: { RUNBASE_SHARD: '2/3' } });
+    expect(runnerArgs(['--shard', '1/2', 'suites/limits.test.ts', './suites/auth.test.ts'])).toEqual({ argv: [], env: { RUNBASE_SHARD: '1/2', RUNBASE_SUITES: 'limits,auth' } });
+    expect(() => loadConfig(NO_FILE, { overrides: runnerArgs(['--shard=3/2']).env })).toThrow(ShardError);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_SHARD: 'half' })).toThrow(ShardError);
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '0' })).toThrow(/RUNBASE_CONCURRENCY must be an integer from 1 to 64/);
+    expect(loadConfig({ ...NO_FILE, RUNBASE_CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(loadConfig(NO_FILE).concurrency).toBe(16);
   });
 });
 
@@ -73,8 +75,9 @@ describe('progress', () => {
   });
 
   it('is live on a terminal, lines elsewhere, and can be turned off', () => {
-    expect(progressMode({}, true)).toBe('live');
-    expect(progressMode({}, false)).toBe('lines');
-    expect(progressMode({ RUNBASE_PROGRESS: 'off' }, true)).toBe('off');
+    expect(progressMode(undefined, true)).toBe('live');
+    expect(progressMode(undefined, false)).toBe('lines');
+    expect(progressMode(loadConfig({ ...NO_FILE, RUNBASE_PROGRESS: 'off' }).progress, true)).toBe('off');
+    expect(() => loadConfig({ ...NO_FILE, RUNBASE_PROGRESS: 'quiet' })).toThrow(ConfigError);
   });
 });

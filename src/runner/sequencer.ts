@@ -19,7 +19,7 @@ export function conformanceRank(file: string): number {
   return index === -1 ? familyOrder().length - AGGREGATING.length : index;
 }
 
-/** The self-tests that take longest, longest first (measured on the 2-core machine; see the README). */
+/** The self-tests that take longest, longest first (measured on the 2-core machine; see docs/mutation-testing.md). */
 export const LONGEST_SELF_TESTS = ['latency', 'mutation', 'cli', 'hostile', 'interop', 'pact-broker', 'pact-one-key', 'shard', 'package'];
 
 const selfRank = (file: string) => {

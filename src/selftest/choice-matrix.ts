@@ -1,7 +1,7 @@
 // The every-choice matrix: the emulator under each value of each open choice alone, and under a
 // covering set of combinations in which every pair of values of two choices meets at least once
 // (pairwise). A suite neutral to what the docs leave open passes every one of them cleanly.
-import { choiceCatalogue, type ChoiceValue } from '../emulator/choices.ts';
+import { choiceCatalogue, type ChoiceValue } from '../contract/emulator-choices.ts';
 
 export type ChoiceSet = Record<string, ChoiceValue>;
 

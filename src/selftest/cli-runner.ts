@@ -3,7 +3,7 @@
 // its own reporter and report directory, real HTTP to the target given in that environment. Only the
 // cost of starting node, tsx and vitest's module graph is paid once per runner instead of once per job.
 // Protocol (IPC): parent sends { id, env }, runner answers { id, code, output }.
-import { main } from '../cli/conformance.ts';
+import { main } from '../runner/main.ts';
 
 interface Job { id: number; env: Record<string, string> }
 

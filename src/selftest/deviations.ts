@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { contract, errorByCode, errorForFault } from '../contract/index.ts';
 import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
 import { runView, undocumentedAnswer } from '../emulator/pipeline.ts';
-import { choices } from '../emulator/choices.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
 

@@ -1,5 +1,5 @@
 // A loopback HTTP proxy that puts a seeded, jittered network delay in front of a target: for proving
-// that the suite's verdicts hold at real-network latency (test/latency.test.ts). Each exchange gets a
+// that the suite's verdicts hold at real-network latency (test/network/latency.test.ts). Each exchange gets a
 // round trip drawn uniformly from mean ± jitter, split at random between the request and the response
 // leg, so answers overtake each other as they do on a real network. Loopback only.
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -23,7 +23,7 @@ const JOB_TIMEOUT_MS = 180_000;
 
 /** `npm test` as a fresh child process per job: what a user runs. */
 export const spawnRunner: CliRunner = (env) => new Promise((done, fail) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });

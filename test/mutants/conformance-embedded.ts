@@ -7,5 +7,5 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('RUNBASE_') && !k.startsWith('PACT_BROKER'));
 const env = { ...Object.fromEntries(inherited), RUNBASE_STRICT: '1', RUNBASE_ENV_FILE: '/dev/null', NO_COLOR: '1' };
-const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/conformance.ts'], { cwd: repoRoot, env, stdio: 'inherit' });
+const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts'], { cwd: repoRoot, env, stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -1,11 +1,14 @@
-// Configuration from the environment and a .env file, validated before any request is sent.
+// The settings of a run, from the environment and a .env file, validated before any request is sent:
+// the only reader of RUNBASE_* and of the settings file. The run reads them once (src/runner/main.ts)
+// and hands the typed Config on (vitest `provide`); nothing writes settings back into process.env.
 // A bad value is a ConfigError naming the variable; key values never appear in messages.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
-import { contract } from './contract/index.ts';
-import { KEY_FIXTURES } from './conformance/fixtures.ts';
+import { contract } from '../contract/index.ts';
+import { KEY_FIXTURES } from '../contract/key-fixtures.ts';
+import { parseShard, type Shard } from '../contract/shard.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -36,6 +39,16 @@ export interface Config {
   reportDir: string;
   /** virtual: the target is an emulator whose admin API moves its clock; waiting advances it. */
   clock: 'real' | 'virtual';
+  /** The settings file the run read (RUNBASE_ENV_FILE, else .env); the reproduction steps load it. */
+  envFile: string;
+  /** RUNBASE_SHARD (or --shard): the slice of the rules this run registers. */
+  shard?: Shard;
+  /** RUNBASE_SUITES (or suite files as arguments): the families to load; all when unset. */
+  suites?: string[];
+  /** RUNBASE_CONCURRENCY: rules that run at the same time (the scheduler still paces every key). */
+  concurrency: number;
+  /** RUNBASE_PROGRESS: live|lines|off; unset, live on a terminal and lines otherwise. */
+  progress?: 'live' | 'lines' | 'off';
 }
 
 export const DEFAULTS = {
@@ -45,6 +58,9 @@ export const DEFAULTS = {
   timeoutMs: 10_000,
   maxRetryAfterSeconds: 60,
   reportDir: 'reports',
+  envFile: '.env',
+  concurrency: 16,
+  maxConcurrency: 64,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -185,12 +201,51 @@ function targetOnlySettings(env: Env): string[] {
   return Object.keys(env).filter((k) => (fixtureNames.has(k) || (k.startsWith('RUNBASE_') && keyLike(k))) && text(env, k) !== undefined).sort();
 }
 
-/** `embedded`: the global setup's own call for the emulator it started (never a user's setting). */
-export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string; embedded?: boolean } = {}): Config {
-  // Real environment wins over .env, as dotenv does.
+/**
+ * Settings of a run itself, not of a target: `npm run compare` takes them from the environment for
+ * both sides (over what each side's file says); every other RUNBASE_ variable comes from the files.
+ */
+export const RUN_SETTINGS = ['RUNBASE_SEED', 'RUNBASE_ALLOW_BILLABLE', 'RUNBASE_TIMEOUT_MS', 'RUNBASE_REPORT_DIR'] as const;
+
+/** The environment a compare side's settings file is read under: no target settings, the run settings. */
+export function runSettingsEnv(processEnv: Env = process.env): Env {
+  return Object.fromEntries(Object.entries(processEnv).filter(([k]) => !k.startsWith('RUNBASE_') || (RUN_SETTINGS as readonly string[]).includes(k)));
+}
+
+/** The settings file a run reads: RUNBASE_ENV_FILE, else `.env` in the working directory. */
+export const envFileOf = (env: Env): string => env.RUNBASE_ENV_FILE ?? DEFAULTS.envFile;
+
+/**
+ * The raw settings: the settings file under the environment (the real environment wins over .env, as
+ * dotenv does), under `overrides` (the run's own arguments: --shard, suite files). Read once per run.
+ */
+export function readSettings(processEnv: Env = process.env, opts: { dotenvPath?: string; overrides?: Env } = {}): Env {
   const named = opts.dotenvPath === undefined && processEnv.RUNBASE_ENV_FILE !== undefined;
   if (named && processEnv.RUNBASE_ENV_FILE!.trim() === '') throw new ConfigError('RUNBASE_ENV_FILE is set but empty');
-  const env: Env = { ...readDotenv(opts.dotenvPath ?? processEnv.RUNBASE_ENV_FILE ?? '.env', named), ...processEnv };
+  const envFile = opts.dotenvPath ?? envFileOf(processEnv);
+  return { ...readDotenv(envFile, named), ...processEnv, ...opts.overrides, RUNBASE_ENV_FILE: envFile };
+}
+
+/** RUNBASE_EMULATOR_ADMIN_TOKEN: the admin token a standalone emulator takes when --admin-token is not given. */
+export const emulatorAdminToken = (env: Env = process.env): string | undefined => text(env, 'RUNBASE_EMULATOR_ADMIN_TOKEN');
+
+/** Run settings as given in the environment, for a tool that starts runs of its own (`npm run bench`). */
+export function runSettingsToPassOn(env: Env = process.env): { runs?: string; seed?: string; concurrency?: string } {
+  const [runs, seed, concurrency] = [text(env, 'RUNBASE_RUNS'), text(env, 'RUNBASE_SEED'), text(env, 'RUNBASE_CONCURRENCY')];
+  return { ...(runs ? { runs } : {}), ...(seed ? { seed } : {}), ...(concurrency ? { concurrency } : {}) };
+}
+
+/** The RUNBASE_* settings of raw ones: what a run hands on (never the rest of the environment). */
+export const runbaseOnly = (env: Env): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('RUNBASE_') && e[1] !== undefined));
+
+/** `embedded`: the global setup's own call for the emulator it started (never a user's setting). */
+export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: string; embedded?: boolean; overrides?: Env } = {}): Config {
+  return parseSettings(readSettings(processEnv, opts), opts);
+}
+
+/** The typed settings from raw ones (readSettings); throws ConfigError (ShardError for RUNBASE_SHARD). */
+export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Config {
   // Set but empty is what a missing CI secret gives: never a reason to fall back to the embedded emulator.
   if (env.RUNBASE_URL !== undefined && env.RUNBASE_URL.trim() === '') throw new ConfigError('RUNBASE_URL is set but empty (a missing CI secret?); unset it to run against the embedded emulator');
   // The same for the report directory: a missing secret or variable must not move the reports elsewhere.
@@ -235,6 +290,10 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
   if (clock === 'virtual' && !(adminUrl && adminToken)) throw new ConfigError(`RUNBASE_CLOCK=virtual needs the emulator's state API (${adminUrlName}, ${adminTokenName})`);
 
   const otherRun = text(env, envName('otherAccountRun'));
+  const shard = parseShard(env.RUNBASE_SHARD);
+  const suites = text(env, 'RUNBASE_SUITES')?.split(',').map((f) => f.trim()).filter(Boolean);
+  const progress = text(env, 'RUNBASE_PROGRESS');
+  if (progress !== undefined && progress !== 'live' && progress !== 'lines' && progress !== 'off') throw new ConfigError(`RUNBASE_PROGRESS must be live, lines or off, got ${JSON.stringify(progress)}`);
   return {
     target,
     embedded,
@@ -253,7 +312,21 @@ export function loadConfig(processEnv: Env = process.env, opts: { dotenvPath?: s
     maxRequests: integer(env, 'RUNBASE_MAX_REQUESTS', DEFAULTS.maxRequests[kind], 1, 1_000_000),
     reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir,
     clock,
+    envFile: envFileOf(env),
+    ...(shard ? { shard } : {}),
+    ...(suites ? { suites } : {}),
+    concurrency: concurrency(env),
+    ...(progress ? { progress } : {}),
   };
+}
+
+/** RUNBASE_CONCURRENCY: an integer from 1 (rules one after another) to 64. */
+function concurrency(env: Env): number {
+  const value = text(env, 'RUNBASE_CONCURRENCY');
+  if (value === undefined) return DEFAULTS.concurrency;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > DEFAULTS.maxConcurrency) throw new ConfigError(`RUNBASE_CONCURRENCY must be an integer from 1 to ${DEFAULTS.maxConcurrency}, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 // Runs in a child so the check is bounded in time whatever the file system does (Node's recursive

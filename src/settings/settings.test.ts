@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, badEnvLine, loadConfig } from './config.ts';
+import { ConfigError, badEnvLine, loadConfig } from './index.ts';
 
 const none = { dotenvPath: '/nonexistent/.env' };
 const KEY = 'sk-secretvalue123456';
@@ -131,6 +131,6 @@ describe('configuration', () => {
 
 describe('the shipped settings template', () => {
   it('.env.example passes the strict line check, so a copy of it is a valid settings file', () => {
-    expect(badEnvLine(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'))).toBeUndefined();
+    expect(badEnvLine(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'))).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // The worker's half of the progress line: the session lives in the conformance worker, the reporter
 // in the main process, so the worker writes a small JSON snapshot to a file the reporter reads
-// (RUNBASE_PROGRESS_FILE, chosen by the reporter). Written at most every FEED_MS, atomically.
+// (the file the reporter chose, handed to the worker by the run). Written at most every FEED_MS, atomically.
 import { renameSync, writeFileSync } from 'node:fs';
 import { contract } from '../contract/index.ts';
 import type { Session } from '../conformance/session.ts';

@@ -3,7 +3,7 @@
 // every family (and so the slow rate-limit rules) over all shards. The same catalogue gives the same
 // slices on every machine. The rules that judge every exchange of the run (ENV-*, SEC-NO-SECRET-ECHO,
 // SRV-NO-5XX, SRV-500-SHAPE) judge the exchanges of their own shard.
-import { contract } from '../contract/index.ts';
+import { contract } from './index.ts';
 
 export interface Shard {
   /** 1-based. */
@@ -25,11 +25,6 @@ export function parseShard(text: string | undefined): Shard | undefined {
   if (count < 1 || index < 1 || index > count) throw new ShardError(`RUNBASE_SHARD ${text}: need 1 ≤ i ≤ n`);
   if (count > contract.rules.rules.length) throw new ShardError(`RUNBASE_SHARD ${text}: more shards than the ${contract.rules.rules.length} rules`);
   return { index, count };
-}
-
-/** The shard of this process, from RUNBASE_SHARD. */
-export function currentShard(env: NodeJS.ProcessEnv = process.env): Shard | undefined {
-  return parseShard(env.RUNBASE_SHARD);
 }
 
 /** The shard (1-based) a catalogue rule belongs to among `count`. */

@@ -3,10 +3,14 @@
 // that answers everything alike ({} 200, a redirect, 429, HTML) or a key it does not know would
 // otherwise cost a whole paced run and end in a wall of failures that are not the contract's fault.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/index.ts';
 import { contract, errorForFault } from '../contract/index.ts';
+import { KEY_FIXTURES, UNKNOWN_BY_DESIGN, type KeyField, type KeyFixture } from '../contract/key-fixtures.ts';
 import { createClient, type Client } from '../http/client.ts';
-import { TargetError, type Exchange } from '../http/types.ts';
+import { retryAfterMs } from '../http/retry-after.ts';
+import { waitFreshWindow } from '../http/pacing.ts';
+import { realClock } from '../http/clock.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { redactText } from '../conformance/redact.ts';
@@ -25,9 +29,9 @@ export interface PreflightResult {
 }
 
 /** Fixture keys the target must know: disabled and expired keys are answered invalid_api_key by design. */
-const KNOWN_FIXTURE_KEYS: [keyof Config['keys'], string][] = [
-  ['otherAccount', 'otherAccountKey'], ['lowBalance', 'lowBalanceKey'], ['spent', 'spentKey'], ['ipRestricted', 'ipRestrictedKey'], ['quotaExhausted', 'quotaExhaustedKey'],
-];
+const KNOWN_FIXTURE_KEYS = (Object.entries(KEY_FIXTURES) as [KeyFixture, KeyField][])
+  .filter(([fixture]) => !UNKNOWN_BY_DESIGN.includes(fixture))
+  .map(([fixture, field]) => [field, fixture] as const);
 
 /** The keys to check and the variable each comes from, pool keys first. */
 export function keysToCheck(config: Config): { key: string; name: string }[] {
@@ -40,13 +44,10 @@ export function keysToCheck(config: Config): { key: string; name: string }[] {
   return [...pool, ...fixtures];
 }
 
+/** Retry-After in whole seconds (the one reading: src/http/retry-after.ts). */
 function retryAfterSeconds(exchange: Exchange): number | undefined {
-  const value = exchange.response.headers['retry-after'];
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.round((at - Date.now()) / 1000));
+  const ms = retryAfterMs(exchange, Date.now());
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 /** Why an answer to a request without a key shows a target that does not speak the documented API. */
@@ -142,6 +143,5 @@ export async function preflight(config: Config): Promise<PreflightResult> {
  */
 export async function waitForPreflightWindow(config: Config, result: PreflightResult): Promise<void> {
   if (config.clock !== 'real' || result.lastKeyedAt === undefined) return;
-  const wait = result.lastKeyedAt + contract.limits.rateLimit.windowSeconds * 1000 + 250 - Date.now();
-  if (wait > 0) await sleep(wait);
+  await waitFreshWindow(realClock(), result.lastKeyedAt);
 }

@@ -1,20 +1,19 @@
 // `npm test`: the conformance run. Exit 0 = conforms, 1 = contract broken, 2 = configuration or
 // target error. Configuration (and the report directory) is validated and a remote target is
-// probed (src/cli/preflight.ts) before any rule runs;
+// probed (src/runner/preflight.ts) before any rule runs;
 // the reporter (src/report/reporter.ts) prints the verdicts, writes the reports and gives the exit code.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startVitest } from 'vitest/node';
-import { ConfigError, checkReportDir, loadConfig, type Config } from '../config.ts';
+import { createVitest } from 'vitest/node';
+import { ConfigError, checkReportDir, parseSettings, readSettings, runbaseOnly, type Config } from '../settings/index.ts';
 import { preflight, waitForPreflightWindow } from './preflight.ts';
 import { ConformanceReporter } from '../report/reporter.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { BrokerError, brokerSettings, verifyAndPublish } from '../pact/publish.ts';
 import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
-import { runnerArgs } from '../runner/args.ts';
-import { ShardError } from '../runner/shard.ts';
-import { ConcurrencyError } from '../runner/concurrency.ts';
+import { runnerArgs } from './args.ts';
+import { ShardError } from '../contract/shard.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -70,14 +69,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let settings: Record<string, string>;
   try {
     // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
-    const runner = runnerArgs(argv, process.env);
+    const runner = runnerArgs(argv);
     argv = runner.argv;
-    Object.assign(process.env, runner.env);
-    config = loadConfig(process.env);
+    // The one read of the settings; the run's parts get them from here (provide), not from process.env.
+    settings = runbaseOnly(readSettings(process.env, { overrides: runner.env }));
+    config = parseSettings(settings);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError || error instanceof ConcurrencyError) {
+    if (error instanceof ConfigError || error instanceof ShardError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -94,20 +95,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
-  // Pact reads PACT_BROKER_* from the environment by itself; the rules verify the committed pact
-  // only, so the broker settings are kept for the publish step and hidden from the run.
-  const brokerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PACT_BROKER_') || k.startsWith('PACT_PROVIDER_')));
-  for (const k of Object.keys(brokerEnv)) delete process.env[k];
-  const reporter = new ConformanceReporter();
+  const reporter = new ConformanceReporter({ settings: config });
   try {
-    const vitest = await startVitest('test', argv, { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
-    await vitest.close();
+    const vitest = await createVitest('test', { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
+    try {
+      for (const project of vitest.projects) {
+        project.provide('runbaseSettings', { config, raw: settings, ...(reporter.progressFile ? { progressFile: reporter.progressFile } : {}) });
+        // The rules that run at the same time (RUNBASE_CONCURRENCY); the scheduler paces them all.
+        project.config.maxConcurrency = config.concurrency;
+      }
+      await vitest.start(argv);
+    } finally {
+      await vitest.close();
+    }
   } catch (error) {
     console.error(`error: the run could not start: ${(error as Error).message}`);
     return EXIT.error;
   }
   let code = reporter.exitCode;
-  Object.assign(process.env, brokerEnv);
   code = Math.max(code, await publishToBroker(config));
   console.log(`exit ${code}: ${MEANING[code]}`);
   return code;

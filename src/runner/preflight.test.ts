@@ -1,8 +1,8 @@
 // The preflight's judgements, on recorded answers (the requests themselves are exercised end to end
 // against hostile loopback servers in test/hostile.test.ts).
 import { describe, expect, it } from 'vitest';
-import type { Exchange } from '../http/types.ts';
-import { loadConfig } from '../config.ts';
+import type { Exchange } from '../contract/exchange.ts';
+import { loadConfig } from '../settings/index.ts';
 import { answersAlike, keysToCheck, notTheApi, PREFLIGHT_MAX_REQUESTS } from './preflight.ts';
 
 const URL_ = 'http://127.0.0.1:1/api/v1/runs/run_x';

@@ -1,7 +1,7 @@
 // The emulator's choices on undocumented points, read from contracts/emulator.json.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contractsDir } from '../contract/index.ts';
+import { contractsDir } from './index.ts';
 
 export interface UndocumentedError { status: number; code: string; message: string }
 
@@ -53,6 +53,11 @@ export interface OpenChoices {
   runVisibility: 'account' | 'key';
   balanceEqualCost: 'allowed' | 'refused';
   spendCap: 'blocks-next' | 'blocks-crossing';
+  /** Response extras (extras.ts): what another target adds to the documented answers. */
+  errorStatusField: boolean;
+  runObjectField: boolean;
+  createdAtOnCreate: boolean;
+  retryAfterOn429: boolean;
 }
 export type ChoiceName = keyof OpenChoices;
 

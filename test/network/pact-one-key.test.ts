@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contract } from '../src/contract/index.ts';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { runConformance } from './helpers.ts';
+import { contract } from '../../src/contract/index.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { runConformance } from '../helpers.ts';
 
 const emulators: RunningEmulator[] = [];
 afterAll(async () => { for (const e of emulators) await e.close(); });

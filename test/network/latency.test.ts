@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { startEmulator, provisionFixtures } from '../src/emulator/index.ts';
-import { startLatencyProxy } from '../src/selftest/latency-proxy.ts';
-import { deviationByName, type Deviation } from '../src/selftest/deviations.ts';
-import { judge } from '../src/selftest/matrix.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { runConformance, type CliRun } from './helpers.ts';
+import { startEmulator, provisionFixtures } from '../../src/emulator/index.ts';
+import { startLatencyProxy } from '../../src/selftest/latency-proxy.ts';
+import { deviationByName, type Deviation } from '../../src/selftest/deviations.ts';
+import { judge } from '../../src/selftest/matrix.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { runConformance, type CliRun } from '../helpers.ts';
 
 interface Network { keys: 1 | 2; meanMs: number; jitterMs: number; seed: number }
 const ONE_KEY_NEAR: Network = { keys: 1, meanMs: 150, jitterMs: 100, seed: 7 };

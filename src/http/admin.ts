@@ -1,0 +1,22 @@
+// The emulator's state API (src/emulator/admin-server.ts) over HTTP: the one client through which the
+// virtual clock, the rules that need emulator state and the Pact publisher reach it.
+import { request } from 'undici';
+
+export interface AdminEndpoint { url: string; token: string }
+
+const ADMIN_TIMEOUT_MS = 10_000;
+
+/** One call of the state API; its JSON answer (undefined when empty). A status of 400 or more throws. */
+export async function adminCall<T>(admin: AdminEndpoint, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+  const res = await request(admin.url + path, {
+    method,
+    headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headersTimeout: ADMIN_TIMEOUT_MS,
+    bodyTimeout: ADMIN_TIMEOUT_MS,
+  });
+  const text = await res.body.text();
+  // A key in the path is never shown.
+  if (res.statusCode >= 400) throw new Error(`emulator state API ${method} ${path.replace(/sk-[^/]+/, 'sk-…')} answered ${res.statusCode}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
