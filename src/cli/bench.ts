@@ -6,25 +6,30 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS, runSettingsToPassOn } from '../settings/index.ts';
 import { conformanceRun, machine, realtimeRow, runSpan, table, writeSection, type RealtimeRow } from '../selftest/bench.ts';
 
-const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
+const HELP = `Usage: npm run bench -- [--keys 1,2,8] [--clock real|virtual] [--runs N] [--concurrency N] [--no-embedded] [--out reports/bench.json]
 
 Real-time conformance runs against the reference emulator at each key count (RUNBASE_RUNS cases per
 property, default 10 as against any remote target; RUNBASE_CONCURRENCY rules at a time), then the
 embedded run. The floor is what the documented limit alone forces: the requests the pool's keys had
 admitted over K keys at 2 per second, or the busiest other key's (fixture, account B) at 2 per second,
-whichever is longer. Each run's reports are kept in
+whichever is longer (with one key, plus the key time the rate-limit rules' leases held idle).
+--clock virtual runs against the emulator's virtual clock instead: the time is the clock's, what the
+pacing alone costs (no latency, no CPU), the same for a seed whatever the machine: for comparing
+schedules. Each run's reports are kept in
 bench/keys-K/ (and bench/embedded/) beside the output file.`;
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { keys: { type: 'string' }, runs: { type: 'string' }, concurrency: { type: 'string' }, 'no-embedded': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    args = parseArgs({ options: { keys: { type: 'string' }, clock: { type: 'string' }, runs: { type: 'string' }, concurrency: { type: 'string' }, 'no-embedded': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${HELP}`);
     return 2;
   }
   if (args.help) { console.log(HELP); return 0; }
   const keys = (args.keys ?? '1,2,8').split(',').map(Number);
+  const clock = args.clock ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') { console.error(`--clock must be real or virtual\n\n${HELP}`); return 2; }
   if (keys.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) { console.error(`--keys must list whole numbers from 1 to 64\n\n${HELP}`); return 2; }
   const given = runSettingsToPassOn();
   const runs = args.runs ?? given.runs ?? '10';
@@ -33,8 +38,8 @@ async function main(): Promise<number> {
   const out = args.out ?? 'reports/bench.json';
   const rows: RealtimeRow[] = [];
   for (const k of keys) {
-    console.error(`bench: real-time run at ${k} key${k > 1 ? 's' : ''} (RUNBASE_RUNS=${runs})…`);
-    rows.push(await realtimeRow(k, settings, join(dirname(out), 'bench', `keys-${k}`)));
+    console.error(`bench: ${clock === 'real' ? 'real-time' : 'virtual-clock'} run at ${k} key${k > 1 ? 's' : ''} (RUNBASE_RUNS=${runs})…`);
+    rows.push(await realtimeRow(k, settings, join(dirname(out), 'bench', `keys-${k}`), clock));
   }
   let embedded: { wallMs: number; runMs: number; requests: number; exitCode: number | null } | undefined;
   if (!args['no-embedded']) {
@@ -45,7 +50,7 @@ async function main(): Promise<number> {
   writeSection(out, 'conformance', {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULTS.concurrency, target: 'reference emulator, real clock, loopback' },
+    settings: { runs: Number(runs), seed: Number(settings.RUNBASE_SEED), concurrency: concurrency ? Number(concurrency) : DEFAULTS.concurrency, target: `reference emulator, ${clock} clock, loopback` },
     realtime: rows,
     ...(embedded ? { embedded } : {}),
   });

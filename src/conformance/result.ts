@@ -32,6 +32,14 @@ export interface Failure {
   shrinks?: number;
   /** Which rule's test sent the exchange, when it is not this rule. */
   seenIn?: string;
+  /** Stable identity of what is wrong (src/report/fingerprint.ts): same bug, same fingerprint. */
+  fingerprint?: string;
+  /** What is wrong, normalised: the text the fingerprint is made from. */
+  finding?: string;
+  /** This failing case in this run's report (`--replay <caseId>`). */
+  caseId?: string;
+  /** Against the run's baseline (src/report/baseline.ts): known, new, or matching an expired entry. */
+  baseline?: 'known' | 'new' | 'expired';
 }
 
 export interface Observation {
@@ -60,6 +68,11 @@ export interface RuleResult {
   notes: string[];
   /** 429s met outside the rate-limit rules and retried (keys as labels). */
   environmentEvents?: { kind: string; key: string; attempt: number; waitedMs: number }[];
+  /** Requests the target admitted (not 429) per key label, and the key time its leases kept idle (src/report/pacing.ts). */
+  admitted?: Record<string, number>;
+  leaseIdleMs?: number;
+  /** Key time its leases with idle time held, from the key's last send before to the release. */
+  leaseMs?: number;
   /** Wall time of the rule's test, including its waits on the scheduler (ms). */
   durationMs?: number;
   /** Set when the target could not be talked to; maps to exit code 2. */

@@ -11,7 +11,9 @@ import { missingFixture } from './fixtures.ts';
 import { recordExchange, redactText } from './redact.ts';
 import type { Failure, Observation, RuleResult, Verdict } from './result.ts';
 import { inShard } from '../contract/shard.ts';
+import { inSelection } from '../contract/rule-selection.ts';
 import { activity } from '../http/clock.ts';
+import { identify, identityLines } from './fingerprint.ts';
 
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */
@@ -61,7 +63,7 @@ function createRuleRun(rule: RuleEntry, session: Session, result: RuleResult): R
   const failures: Failure[] = result.failures;
   const redactJson = (value: unknown) => redactText(safeJson(value), session.secrets);
   const addFailure = (f: Failure) => {
-    if (failures.length < MAX_FAILURES_KEPT) failures.push(f);
+    if (failures.length < MAX_FAILURES_KEPT) failures.push(identify(f, failures.length));
     else result.notes.length < 50 && !result.notes.includes('more failures not kept') && result.notes.push('more failures not kept');
   };
   const run: RuleRun = {
@@ -183,10 +185,11 @@ function verdictOf(rule: RuleEntry, result: RuleResult): Verdict {
   return rule.level === 'gate' ? 'failed' : 'warned';
 }
 
-export function formatFailures(result: RuleResult): string {
+export function formatFailures(result: RuleResult, seed?: number): string {
   const lines = [`${result.id} ${result.verdict === 'warned' ? 'warned' : 'failed'}: ${result.title}`];
   for (const f of result.failures) {
     lines.push(`  ✗ ${f.check}: ${f.message}`, `    expected: ${f.expected}`, `    actual:   ${f.actual}`);
+    if (seed !== undefined) lines.push(...identityLines(f, seed).map((l) => `    ${l}`));
     if (f.seenIn) lines.push(`    seen in:  ${f.seenIn}`);
     if (f.counterexample) lines.push(`    minimal case: ${f.counterexample.slice(0, 400)}${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}`);
     if (f.exchange) {
@@ -203,11 +206,14 @@ export function formatFailures(result: RuleResult): string {
 
 // The run's settings, as the global setup provided them (none outside a conformance run).
 const shard = inject('runbase')?.config.shard;
+const selection = inject('runbase')?.config.rules;
 
 export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
   const entry = ruleById(id);
   // A sharded run (RUNBASE_SHARD) registers only its own slice of the rules: src/contract/shard.ts.
   if (!inShard(entry.id, shard)) return;
+  // A targeted run (RUNBASE_RULES, --rule) registers only the rules it names: src/contract/rule-selection.ts.
+  if (!inSelection(entry.id, selection)) return;
   test(`${entry.id}: ${entry.title}`, async (ctx: TestContext) => {
     const result: RuleResult = {
       id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
@@ -228,9 +234,16 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     if (missing) return skip(missing);
     if (entry.billable && !session.config.allowBillable) return skip('billable: it could create a paid run; set RUNBASE_ALLOW_BILLABLE=1 to run it');
     const run = createRuleRun(entry, session, result);
+    // What the rule took of the keys, however it ended: the report's pace figures (src/report/pacing.ts).
+    const recordUsage = () => {
+      const usage = session.scheduler.usage(entry.id);
+      if (Object.keys(usage.admitted).length) result.admitted = usage.admitted;
+      if (usage.leaseIdleMs) result.leaseIdleMs = usage.leaseIdleMs;
+      if (usage.leaseMs) result.leaseMs = usage.leaseMs;
+    };
     try {
       // Counted as at work, so a virtual clock moves only when every running rule waits on it.
-      await activity.during(entry.id, () => body(run));
+      await activity.during(entry.id, () => body(run)).finally(recordUsage);
     } catch (error) {
       if (error instanceof RuleSkipped) return skip(error.message);
       if (error instanceof TargetError) {
@@ -252,10 +265,11 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
     if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));
     result.verdict = verdictOf(entry, result);
-    if (result.verdict === 'failed') throw new Error(formatFailures(result));
+    const seed = session.config.seed;
+    if (result.verdict === 'failed') throw new Error(formatFailures(result, seed));
     if (result.verdict === 'warned') {
-      if (session.config.strict) throw new Error(`${formatFailures(result)}\n(warn level; failing because RUNBASE_STRICT is set)`);
-      await ctx.annotate(formatFailures(result), 'warning');
+      if (session.config.strict) throw new Error(`${formatFailures(result, seed)}\n(warn level; failing because RUNBASE_STRICT is set)`);
+      await ctx.annotate(formatFailures(result, seed), 'warning');
     }
   });
 }

@@ -48,11 +48,27 @@ export interface Step {
 // No charset: RFC 8259 defines none for application/json (and Dredd matches the bare media type).
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-/** A documented error, with the emulator's message for it (the documented one where there is one). */
-export function errorAnswer(code: string, detail?: string): Answer {
+function buildErrorAnswer(code: string, detail?: string): Answer {
   const entry = errorByCode(code);
   const message = entry.message ?? `${choices.messages[code] ?? entry.cause}${detail ? `: ${detail}` : ''}`;
   return { status: entry.status, body: { error: { message, code } }, headers: JSON_HEADERS };
+}
+
+/** The answers without a detail are the same every time: built once per code, frozen (callers copy, never change them). */
+const plainAnswers = new Map<string, Answer>();
+const frozen = (a: Answer): Answer => {
+  const body = a.body as { error: object };
+  Object.freeze(body.error);
+  Object.freeze(body);
+  return Object.freeze(a);
+};
+
+/** A documented error, with the emulator's message for it (the documented one where there is one). */
+export function errorAnswer(code: string, detail?: string): Answer {
+  if (detail) return buildErrorAnswer(code, detail);
+  let answer = plainAnswers.get(code);
+  if (!answer) plainAnswers.set(code, (answer = frozen(buildErrorAnswer(code))));
+  return answer;
 }
 
 /** A documented error with a message of the emulator's own choosing. */
@@ -183,8 +199,10 @@ export const steps = {
     name: 'ipWhitelist',
     // The socket's address only: forwarding headers are the caller's word, not a fact.
     run(ctx) {
-      const list = ctx.key!.ipWhitelist.map(normaliseIp);
-      return list.length === 0 || list.includes(normaliseIp(ctx.call.remoteAddress)) ? undefined : faultAnswer('ipNotAllowed');
+      const list = ctx.key!.ipWhitelist;
+      if (list.length === 0) return undefined;
+      const caller = normaliseIp(ctx.call.remoteAddress);
+      return list.some((ip) => normaliseIp(ip) === caller) ? undefined : faultAnswer('ipNotAllowed');
     },
   },
   usageQuota: {

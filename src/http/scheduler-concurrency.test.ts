@@ -57,6 +57,22 @@ describe('scheduler with concurrent rules', () => {
     expect(order).toHaveLength(4);
   });
 
+  it('lends every key of a pool of four to leases that wait out a window, all but one at a time', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a', 'b', 'c', 'd'] });
+    const held = await Promise.all(['RL-1', 'RL-2', 'RL-3'].map((rule) => activity.during(rule, () => scheduler.lease({ idleMs: windowMs }))));
+    expect(new Set(held.map((l) => l.key)).size).toBe(3);
+    // The fourth waits for a release (pool work keeps a key), and then gets one.
+    let fourth: string | undefined;
+    const waiting = activity.during('RL-4', async () => { const l = await scheduler.lease({ idleMs: windowMs }); fourth = l.key; l.release(); });
+    await ticks(5);
+    expect(fourth).toBeUndefined();
+    held[0]!.release();
+    await waiting;
+    expect(fourth).toBe(held[0]!.key);
+    for (const l of held.slice(1)) l.release();
+  });
+
   it('lends a key with no idle time only once it has budget for a send', async () => {
     const clock = manualClock(0);
     const scheduler = createScheduler({ clock, pool: ['a'] });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contract, errorByCode } from '../contract/index.ts';
-import { manualClock } from './clock.ts';
+import { activity, manualClock } from './clock.ts';
 import { createScheduler, Throttled } from './scheduler.ts';
 import type { Exchange } from '../contract/exchange.ts';
 
@@ -104,5 +104,29 @@ describe('scheduler', () => {
       { sentAt: 100, receivedAt: 130, admitted: true }, { sentAt: 130, receivedAt: 140, admitted: false },
     ]);
     expect(history[0]!.receivedSeq).toBeLessThan(history[1]!.sentSeq);
+  });
+});
+
+describe('scheduler usage per rule', () => {
+  it('counts admitted sends per rule and key, and the key time a lease held idle beyond what it admitted', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a'], labelOf: () => 'key#1' });
+    const limited = errorByCode('RATE_LIMITED');
+    // Pool work fills the key's window; then a rule leases it idle a window, bursts, waits a window out.
+    await activity.during('POOL-RULE', async () => { for (let i = 0; i < requests; i++) await scheduler.send({ pool: true }, async () => answer(200)); });
+    await activity.during('RL-RULE', async () => {
+      const lease = await scheduler.lease({ idleMs: windowMs });
+      expect(clock.now()).toBeGreaterThanOrEqual(windowMs);
+      for (let i = 0; i <= requests; i++) await scheduler.sendRaw(lease.key, async () => (i < requests ? answer(200) : answer(limited.status, limited.code)));
+      await clock.sleep(2 * windowMs);
+      await scheduler.sendRaw(lease.key, async () => answer(200));
+      lease.release();
+    });
+    expect(scheduler.usage('POOL-RULE')).toEqual({ admitted: { 'key#1': requests }, leaseIdleMs: 0, leaseMs: 0 });
+    const rl = scheduler.usage('RL-RULE');
+    expect(rl.admitted).toEqual({ 'key#1': requests + 1 });
+    // Held from the pool's last send: a window idle, then two windows, less the budget of 21 admitted.
+    expect(rl.leaseMs).toBe(3 * windowMs + 1);
+    expect(rl.leaseIdleMs).toBe(3 * windowMs + 1 - Math.round((requests + 1) * (windowMs / requests)));
   });
 });

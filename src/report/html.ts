@@ -5,6 +5,8 @@ import type { RuleResult, Verdict } from '../conformance/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
+import { allKnown } from './baseline.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -43,10 +45,11 @@ function exchangeBlock(f: RuleResult['failures'][number]): string {
 <h4>Reproduce <button type="button" class="copy">copy</button></h4><pre class="curl">${esc(curl)}</pre></div>`;
 }
 
-function ruleSection(rule: RuleResult): string {
+function ruleSection(rule: RuleResult, seed = 0): string {
   const open = rule.verdict === 'failed' ? ' open' : '';
   const failures = rule.failures.map((f) => `<div class="failure"><p><strong>${esc(f.check)}</strong>: ${esc(f.message)}</p>
 <p>expected <code>${esc(f.expected)}</code>, actual <code>${esc(f.actual)}</code>${f.seenIn ? ` · seen in ${esc(f.seenIn)}` : ''}</p>
+<ul class="identity">${identityLines(f, seed).map((l) => { const [name, ...rest] = l.split(': '); return `<li>${esc(name!)}: <code>${esc(rest.join(': '))}</code></li>`; }).join('')}</ul>
 ${f.counterexample ? `<p>minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: <code>${esc(f.counterexample.slice(0, 1000))}</code></p>` : ''}${exchangeBlock(f)}</div>`).join('');
   const observations = rule.observations.length ? `<ul>${rule.observations.slice(0, 40).map((o) => `<li>${esc(o.label)}: <code>${esc(JSON.stringify(o.value))}</code></li>`).join('')}</ul>` : '';
   const notes = rule.notes.length ? `<ul class="notes">${rule.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
@@ -77,10 +80,24 @@ const SCRIPT = `document.querySelectorAll('button.copy').forEach(function (b) {
   });
 });`;
 
+/** The baseline's counts and its stale and expired entries. */
+function baselineBlock(report: ConformanceReport): string {
+  const b = report.baseline;
+  if (!b) return '';
+  const entries = [
+    ...b.stale.map((e) => `<li>stale: ${esc(e.rule)} <code>${esc(e.fingerprint)}</code> (${esc(e.reason)}) no longer reproduces; <code>npx runbase-conformance baseline prune</code> drops it${b.failOnStale ? ' — fails the run (--fail-on-stale)' : ''}</li>`),
+    ...b.expired.map((e) => `<li>expired: ${esc(e.rule)} <code>${esc(e.fingerprint)}</code> ran out on ${esc(e.expires ?? '')}; its failure counts as new</li>`),
+  ];
+  return `<h2 id="baseline">Baseline</h2><p><code>${esc(b.file)}</code>: <strong>${b.new} new</strong>, ${b.known} known, ${b.stale.length} stale${b.expired.length ? `, ${b.expired.length} expired` : ''}</p>${entries.length ? `<ul>${entries.join('')}</ul>` : ''}`;
+}
+
 /** `settingsFile`: as for renderMarkdown. */
 export function renderHtml(report: ConformanceReport, settingsFile?: string): string {
   const failing = report.rules.filter((r) => r.verdict === 'failed' || r.verdict === 'warned');
   const rest = report.rules.filter((r) => r.verdict !== 'failed' && r.verdict !== 'warned');
+  const section = (r: RuleResult) => ruleSection(r, report.seed);
+  const known = report.baseline ? failing.filter(allKnown) : [];
+  const fresh = failing.filter((r) => !known.includes(r));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Runbase conformance — ${esc(report.outcome)}</title><style>${STYLE}</style></head>
@@ -90,8 +107,10 @@ export function renderHtml(report: ConformanceReport, settingsFile?: string): st
 <p class="meta">Target <code>${esc(report.target.apiRoot)}</code>${report.target.embedded ? ' (embedded reference emulator)' : ''} · contract <code>${esc(report.contractVersion)}</code> · seed <code>${report.seed}</code> · ${report.requests} requests · ${esc(report.startedAt)} → ${esc(report.finishedAt)}</p>
 ${report.errors.length ? `<h2>Errors</h2><ul>${report.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : ''}
 ${familyMatrix(report)}${errorMatrix(report)}
-${failing.length ? `<h2>Failures and warnings</h2>${failing.some((r) => r.failures.some((f) => f.exchange)) ? `<p class="reproduce">${esc(reproductionNote(settingsFile)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>` : ''}${failing.map(ruleSection).join('')}` : ''}
-<h2>All rules</h2>${rest.map(ruleSection).join('')}
+${baselineBlock(report)}
+${fresh.length ? `<h2>Failures and warnings${report.baseline ? ' (new)' : ''}</h2>${failing.some((r) => r.failures.some((f) => f.exchange)) ? `<p class="reproduce">${esc(reproductionNote(settingsFile)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>` : ''}${fresh.map(section).join('')}` : ''}
+${known.length ? `<h2 id="known">Known findings (in the baseline)</h2>${known.map(section).join('')}` : ''}
+<h2>All rules</h2>${rest.map(section).join('')}
 <script>${SCRIPT}</script></body></html>
 `;
 }

@@ -3,6 +3,9 @@
 import type { ConformanceReport } from './model.ts';
 import type { RuleResult } from '../conformance/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
+import { allKnown } from './baseline.ts';
+import { pacingMarkdown } from './pacing.ts';
 
 const ICON: Record<RuleResult['verdict'], string> = { passed: '✅', failed: '❌', warned: '⚠️', skipped: '⏭️', observed: '👁️' };
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -10,14 +13,17 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function summaryLine(report: ConformanceReport): string {
   const s = report.summary;
   const head = report.outcome === 'conforms' ? '✅ conforms' : report.outcome === 'broken' ? '❌ contract broken' : '⛔ configuration or target error';
-  return `${head}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed (exit ${report.exitCode})`;
+  const b = report.baseline;
+  const baseline = b ? `; baseline: ${b.new} new, ${b.known} known, ${b.stale.length} stale` : '';
+  return `${head}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.skipped} skipped, ${s.observed} observed${baseline} (exit ${report.exitCode})`;
 }
 
-function failureSection(rule: RuleResult): string[] {
+function failureSection(rule: RuleResult, seed: number): string[] {
   const out = [`### ${ICON[rule.verdict]} ${rule.id} — ${rule.title}`, '', `Level **${rule.level}** · oracle: ${rule.oracle} · [docs](${rule.doc})`, ''];
   if (rule.targetError) out.push(`Target error: ${rule.targetError}`, '');
   for (const f of rule.failures) {
     out.push(`- **${f.check}**: ${f.message}`, `  - expected: \`${f.expected}\``, `  - actual: \`${f.actual}\``);
+    out.push(...identityLines(f, seed).map((l) => { const [name, ...rest] = l.split(': '); return `  - ${name}: \`${rest.join(': ')}\``; }));
     if (f.seenIn) out.push(`  - seen in: ${f.seenIn}`);
     if (f.counterexample) out.push(`  - minimal case${f.shrinks ? ` (after ${f.shrinks} shrinks)` : ''}: \`${f.counterexample.slice(0, 500)}\``);
     if (f.exchange) {
@@ -63,14 +69,29 @@ export function renderMarkdown(report: ConformanceReport, settingsFile?: string)
   const failed = by('failed');
   const warned = by('warned');
   if ([...failed, ...warned].some((r) => r.failures.some((f) => f.exchange))) lines.push(reproductionNote(settingsFile), '');
-  if (failed.length) lines.push('## Failed', '', ...failed.flatMap(failureSection));
-  if (warned.length) lines.push('## Warnings', '', ...warned.flatMap(failureSection));
+  const section = (r: RuleResult) => failureSection(r, report.seed);
+  if (report.baseline) {
+    // New findings fail the gate; known ones (every finding in the baseline) are listed apart.
+    const b = report.baseline;
+    lines.push('## Baseline', '', `\`${b.file}\`: **${b.new} new**, ${b.known} known, ${b.stale.length} stale${b.expired.length ? `, ${b.expired.length} expired` : ''}${b.unchecked.length ? ` (${b.unchecked.length} entries not checked: their rules did not run)` : ''}`, '');
+    for (const e of b.stale) lines.push(`- stale: ${e.rule} \`${e.fingerprint}\` (${cell(e.reason)}) no longer reproduces; \`npx runbase-conformance baseline prune\` drops it${b.failOnStale ? ' — fails the run (--fail-on-stale)' : ''}`);
+    for (const e of b.expired) lines.push(`- expired: ${e.rule} \`${e.fingerprint}\` ran out on ${e.expires}; its failure counts as new`);
+    if (b.stale.length || b.expired.length) lines.push('');
+    const known = [...failed, ...warned].filter(allKnown);
+    if (failed.some((r) => !allKnown(r))) lines.push('## Failed (new)', '', ...failed.filter((r) => !allKnown(r)).flatMap(section));
+    if (warned.some((r) => !allKnown(r))) lines.push('## Warnings (new)', '', ...warned.filter((r) => !allKnown(r)).flatMap(section));
+    if (known.length) lines.push('## Known findings (in the baseline)', '', ...known.flatMap(section));
+  } else {
+    if (failed.length) lines.push('## Failed', '', ...failed.flatMap(section));
+    if (warned.length) lines.push('## Warnings', '', ...warned.flatMap(section));
+  }
   lines.push('## All rules', '', '| rule | level | verdict | cases | requests | note |', '|---|---|---|---|---|---|');
   for (const r of report.rules) {
     const note = r.verdict === 'skipped' ? r.skipReason ?? '' : r.verdict === 'failed' || r.verdict === 'warned' ? r.failures[0]?.message ?? '' : r.notes[0] ?? '';
     lines.push(`| ${r.id} | ${r.level} | ${ICON[r.verdict]} ${r.verdict} | ${r.cases} | ${r.requests} | ${cell(note)} |`);
   }
   lines.push(...slowestRules(report));
+  if (report.pacing) lines.push('', ...pacingMarkdown(report.pacing));
   const observed = by('observed');
   if (observed.length) {
     lines.push('', '## Observations (undocumented behaviour, never judged)', '');

@@ -3,6 +3,8 @@
 // seed, contract, settings or catalogue, a shard missing or given twice) are refused.
 import { contract } from '../contract/index.ts';
 import { buildReport, REPORT_SCHEMA_VERSION, type ConformanceReport } from './model.ts';
+import { allKnown } from './baseline.ts';
+import { mergeBaselines } from './gate.ts';
 import { EXIT } from './outcomes.ts';
 import { shardLabel, shardOfRule } from '../contract/shard.ts';
 
@@ -47,9 +49,10 @@ function checkRules(reports: readonly ConformanceReport[], count: number): void 
 }
 
 /** The exit code of the whole run: the worst shard's, and what the merged verdicts say on their own. */
-function mergedExitCode(reports: readonly ConformanceReport[], merged: Pick<ConformanceReport, 'rules' | 'settings' | 'errors'>): number {
+function mergedExitCode(reports: readonly ConformanceReport[], merged: Pick<ConformanceReport, 'rules' | 'settings' | 'errors' | 'baseline'>): number {
   const worstShard = Math.max(...reports.map((r) => r.exitCode));
-  const rules = merged.rules;
+  // With a baseline, a rule whose every finding is known fails no gate (src/report/gate.ts).
+  const rules = merged.baseline ? merged.rules.map((r) => (allKnown(r) ? { ...r, verdict: 'passed' as const } : r)) : merged.rules;
   let verdicts: number = EXIT.conforms;
   if (merged.errors.length || rules.some((r) => r.targetError)) verdicts = EXIT.error;
   else if (rules.some((r) => r.verdict === 'failed') || (merged.settings.strict && rules.some((r) => r.verdict === 'warned')) || (merged.settings.requireAll && rules.some((r) => r.verdict === 'skipped'))) verdicts = EXIT.broken;
@@ -73,17 +76,19 @@ export function mergeReports(reports: readonly ConformanceReport[]): Conformance
   const ordered = [...reports].sort((a, b) => a.shard!.index - b.shard!.index);
   const errors = ordered.flatMap((r) => r.errors.map((e) => `shard ${shardLabel(r.shard!)}: ${e}`));
   const rules = ordered.flatMap((r) => r.rules);
+  const baseline = mergeBaselines(ordered.map((r) => r.baseline));
   return buildReport({
     target: { apiRoot: roots.length === 1 ? roots[0]! : `${roots.length} embedded emulators, one per shard`, embedded },
     seed,
     startedAt: ordered.map((r) => r.startedAt).sort()[0]!,
     finishedAt: ordered.map((r) => r.finishedAt).sort().at(-1)!,
     requests: ordered.reduce((n, r) => n + r.requests, 0),
-    exitCode: mergedExitCode(ordered, { rules, settings, errors }),
+    exitCode: mergedExitCode(ordered, { rules, settings, errors, ...(baseline ? { baseline } : {}) }),
     settings,
     environmentEvents: ordered.flatMap((r) => r.environmentEvents),
     errors,
     rules,
+    ...(baseline ? { baseline } : {}),
     mergedFrom: ordered.map((r) => ({ shard: r.shard!, startedAt: r.startedAt, finishedAt: r.finishedAt, requests: r.requests, exitCode: r.exitCode })),
   });
 }

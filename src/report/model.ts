@@ -3,6 +3,10 @@
 import { contract } from '../contract/index.ts';
 import type { RuleResult, Verdict } from '../conformance/result.ts';
 import { inShard, type Shard } from '../contract/shard.ts';
+import { inSelection } from '../contract/rule-selection.ts';
+import { identify } from '../conformance/fingerprint.ts';
+import type { GateVerdict } from './gate.ts';
+import type { PacingSummary } from './pacing.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -27,16 +31,22 @@ export interface ConformanceReport {
   rules: RuleResult[];
   /** Set when this run was one shard of a split run (RUNBASE_SHARD); `rules` then holds its slice only. */
   shard?: Shard;
+  /** A real-clock run's time against its rate-limit floor, and estimates at other key counts (src/report/pacing.ts). */
+  pacing?: PacingSummary;
   /** Set on a report merged from shard reports (npm run report:merge). */
   mergedFrom?: { shard: Shard; startedAt: string; finishedAt: string; requests: number; exitCode: number }[];
+  /** Set when the run selected rules (RUNBASE_RULES, --rule, --last-failed); `rules` then holds those only. */
+  selection?: string[];
+  /** Set when the run had a baseline (RUNBASE_BASELINE, --baseline): known, new and stale findings. */
+  baseline?: GateVerdict;
 }
 
 const VERDICTS: Verdict[] = ['passed', 'failed', 'warned', 'skipped', 'observed'];
 
 /** Rules in catalogue order; a catalogue rule with no result (filtered out, crashed) shows as skipped. */
-export function orderRules(results: RuleResult[], shard?: Shard): RuleResult[] {
+export function orderRules(results: RuleResult[], shard?: Shard, selection?: string[]): RuleResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
-  const ordered = contract.rules.rules.filter((entry) => inShard(entry.id, shard)).map((entry) => byId.get(entry.id) ?? {
+  const ordered = contract.rules.rules.filter((entry) => inShard(entry.id, shard) && inSelection(entry.id, selection)).map((entry) => byId.get(entry.id) ?? {
     id: entry.id, title: entry.title, family: entry.family, level: entry.level, doc: entry.doc, oracle: entry.oracle,
     verdict: 'skipped' as const, skipReason: 'not run in this invocation', cases: 0, requests: 0, failures: [], observations: [], notes: [],
   });
@@ -45,7 +55,8 @@ export function orderRules(results: RuleResult[], shard?: Shard): RuleResult[] {
 }
 
 export function buildReport(input: Omit<ConformanceReport, 'schemaVersion' | 'contractVersion' | 'summary' | 'outcome' | 'rules'> & { rules: RuleResult[] }): ConformanceReport {
-  const rules = orderRules(input.rules, input.shard);
+  // Failures of a report from before fingerprints get theirs here (identify keeps those set).
+  const rules = orderRules(input.rules, input.shard, input.selection).map((r) => ({ ...r, failures: r.failures.map(identify) }));
   const summary = Object.fromEntries(VERDICTS.map((v) => [v, rules.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
   const outcome = input.exitCode === 0 ? 'conforms' : input.exitCode === 1 ? 'broken' : 'error';
   return { schemaVersion: REPORT_SCHEMA_VERSION, contractVersion: contract.version, ...input, summary, outcome, rules };

@@ -12,9 +12,12 @@ import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { shardLabel } from '../contract/shard.ts';
+import { gateOutcomes, markKnown, baselineSummaryLines, type RunBaseline } from './gate.ts';
+import { identityLines } from '../conformance/fingerprint.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { pacingLine, pacingSummary } from './pacing.ts';
 
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', warned: '!', skipped: '-', observed: '·' };
 
@@ -27,6 +30,8 @@ export interface ReporterOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress display; default from RUNBASE_PROGRESS, else live on a terminal and lines without. */
   progress?: ProgressMode;
+  /** The baseline of accepted findings, read and checked before the run (src/report/baseline.ts). */
+  baseline?: RunBaseline;
 }
 
 export class ConformanceReporter implements Reporter {
@@ -40,6 +45,7 @@ export class ConformanceReporter implements Reporter {
   private readonly out: (line: string) => void;
   private readonly env: NodeJS.ProcessEnv;
   private readonly progress: ProgressMode;
+  private readonly baseline?: RunBaseline;
   /** Where the worker writes its progress (handed to it by the run); none when progress is off. */
   readonly progressFile?: string;
   private readonly settings?: Config;
@@ -52,6 +58,7 @@ export class ConformanceReporter implements Reporter {
   constructor(opts: ReporterOptions = {}) {
     this.out = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.env = opts.env ?? process.env;
+    if (opts.baseline) this.baseline = opts.baseline;
     this.settings = opts.settings;
     // A live line rewrites the terminal in place, so only when the lines go to that terminal.
     this.progress = opts.progress ?? progressMode(opts.settings?.progress, !opts.write && process.stdout.isTTY === true);
@@ -124,9 +131,16 @@ export class ConformanceReporter implements Reporter {
     if (!result) return;
     const took = result.durationMs !== undefined ? ` · ${formatDuration(result.durationMs)}` : '';
     const detail = result.verdict === 'skipped' ? result.skipReason : `${result.cases} cases · ${result.requests} requests${took}`;
-    this.say(`  ${MARK[result.verdict] ?? '?'} ${result.verdict.padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
+    // A rule whose every failure is in the baseline reads as known, not as failed.
+    const known = this.baseline ? markKnown(result, this.baseline) : false;
+    this.say(`  ${known ? '≈' : MARK[result.verdict] ?? '?'} ${(known ? 'known' : result.verdict).padEnd(8)} ${result.id.padEnd(27)} ${detail ?? ''}`);
     if (result.verdict === 'failed' || result.verdict === 'warned') {
-      for (const error of testCase.result().errors ?? []) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
+      const errors = testCase.result().errors ?? [];
+      for (const error of errors) this.say((error.message ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
+      // A warning that does not fail the run throws nothing: its findings and re-run commands still show.
+      if (errors.length === 0) {
+        for (const f of result.failures) this.say([`      ! ${f.check}: expected ${f.expected}, got ${f.actual}`, ...identityLines(f, this.config?.seed ?? 0).map((l) => `        ${l}`)].join('\n'));
+      }
     }
   }
 
@@ -139,14 +153,20 @@ export class ConformanceReporter implements Reporter {
       ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
       ...unhandledErrors.map((e) => e.message ?? String(e)),
     ];
-    this.exitCode = exitCodeFor(outcomes, runErrors);
     const config = this.config;
     const results = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+    // The baseline decides which failures fail the gate; without one, every failure does.
+    const gate = gateOutcomes(outcomes, results, this.baseline);
+    this.exitCode = gate.exitCode(exitCodeFor(gate.outcomes, runErrors));
+    const selection = this.settings?.rules;
+    const finishedAt = new Date();
+    // Against a virtual clock the limit costs no wall time: no pace to judge.
+    const pacing = config?.clock === 'real' && !shard ? pacingSummary(results, config.keys.pool.length, finishedAt.getTime() - this.startedAt.getTime()) : undefined;
     this.report = buildReport({
       target: { apiRoot: config?.target.kind === 'remote' ? config.target.apiRoot : 'unresolved', embedded: this.embedded },
       seed: config?.seed ?? 0,
       startedAt: this.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: finishedAt.toISOString(),
       requests: results.reduce((n, r) => n + r.requests, 0),
       exitCode: this.exitCode,
       settings: { runs: config?.runs ?? 0, strict: config?.strict ?? false, requireAll: config?.requireAll ?? false, allowBillable: config?.allowBillable ?? false },
@@ -154,6 +174,9 @@ export class ConformanceReporter implements Reporter {
       errors: [...runErrors, ...new Set(results.flatMap((r) => (r.targetError ? [`target error in ${r.id}: ${r.targetError}`] : [])))].map((e) => redactText(e, this.secrets)),
       rules: results,
       ...(shard ? { shard } : {}),
+      ...(selection ? { selection } : {}),
+      ...(gate.verdict ? { baseline: gate.verdict } : {}),
+      ...(pacing ? { pacing } : {}),
     });
     this.written = writeReport(this.report, config?.reportDir ?? this.settings?.reportDir ?? DEFAULTS.reportDir, this.env, this.secrets, this.settingsFile());
     this.printSummary(this.report);
@@ -161,12 +184,14 @@ export class ConformanceReporter implements Reporter {
 
   private printSummary(report: ConformanceReport): void {
     const lines = ['', summaryLine(report)];
-    for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
+    if (report.baseline) lines.push(...baselineSummaryLines(report));
+    else for (const r of report.rules.filter((r) => r.verdict === 'failed')) lines.push(`  ✗ ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'warned')) lines.push(`  ! ${r.id}  ${r.title}`);
     for (const r of report.rules.filter((r) => r.verdict === 'skipped')) lines.push(`  - ${r.id}  ${r.skipReason ?? ''}`);
     lines.push(`${report.requests} requests; environment events (429s retried outside the rate-limit rules): ${report.environmentEvents.length}`);
     const longest = slowest(report, 3).map((r) => `${r.id} ${formatDuration(r.durationMs!)}`);
     lines.push(`time: ${formatDuration(Date.parse(report.finishedAt) - Date.parse(report.startedAt))}${longest.length ? `; slowest rules: ${longest.join(', ')}` : ''}`);
+    if (report.pacing) lines.push(pacingLine(report.pacing));
     if (report.shard) lines.push(`shard ${shardLabel(report.shard)}: these are its rules only; merge the shards' reports with npm run report:merge`);
     for (const e of report.environmentEvents.slice(0, 10)) lines.push(`  ~ ${e.kind} on ${e.key} during ${e.rule} (attempt ${e.attempt ?? '?'})`);
     for (const e of report.errors) lines.push(`error: ${e}`);

@@ -14,6 +14,11 @@ import { redactText } from '../conformance/redact.ts';
 import { secretsOf } from '../conformance/session.ts';
 import { runnerArgs } from './args.ts';
 import { ShardError } from '../contract/shard.ts';
+import { GateArgsError, failedRules, gateArgs, lastReport } from './gate-args.ts';
+import { BaselineError, readBaseline } from '../report/baseline.ts';
+import type { RunBaseline } from '../report/gate.ts';
+import { main as baselineMain } from './baseline-command.ts';
+import { replay } from './replay.ts';
 
 /** With a Pact Broker configured: verify its pacts and publish the results (exit 1 on mismatch, 2 on error). */
 async function publishToBroker(config: Config): Promise<number> {
@@ -55,6 +60,16 @@ const HELP = `Usage: runbase-conformance [SUITE …]   (in a clone: npm test [--
 
 SUITE filters the suite files by name (auth, limits, …); none runs them all.
 
+  --rule ID[,ID…]     run just these rules (RUNBASE_RULES); ids are in contracts/rules.json
+  --last-failed       run the rules that failed in the report directory's last run
+  --replay CASE       send one recorded failing case of the last run again (case ids are in its reports)
+  --baseline FILE     accepted findings (RUNBASE_BASELINE; default ./conformance-baseline.json when present)
+  --fail-on-stale     a baseline entry that no longer reproduces fails the run (RUNBASE_FAIL_ON_STALE)
+
+  runbase-conformance baseline add --from reports/conformance.json --reason "…" [--expires YYYY-MM-DD]
+  runbase-conformance baseline prune [--from reports/conformance.json]
+  (docs/baseline.md)
+
 Runs the Runbase conformance suite against RUNBASE_URL, or against the embedded reference emulator when
 RUNBASE_URL is unset. Settings come from the environment or a .env file in the current directory
 (RUNBASE_ENV_FILE names another); reports go to ./reports (RUNBASE_REPORT_DIR). Every variable is
@@ -63,22 +78,41 @@ described in .env.example and the README.
 Exit 0: the target conforms; 1: it breaks the contract; 2: configuration or target error.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (argv[0] === 'baseline') return baselineMain(argv.slice(1));
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
     return EXIT.conforms;
   }
   process.env.PACT_DO_NOT_TRACK = 'true';
   let config: Config;
+  let gate: ReturnType<typeof gateArgs>;
+  let baseline: RunBaseline | undefined;
   let settings: Record<string, string>;
   try {
+    // --rule, --baseline, --replay… are the gate's (src/runner/gate-args.ts); they become settings.
+    gate = gateArgs(argv);
+    argv = gate.argv;
     // --shard=i/n and suite files are the runner's (src/runner/args.ts); the rest goes to vitest.
     const runner = runnerArgs(argv);
     argv = runner.argv;
     // The one read of the settings; the run's parts get them from here (provide), not from process.env.
-    settings = runbaseOnly(readSettings(process.env, { overrides: runner.env }));
+    // --rule, --baseline, --fail-on-stale are settings given as arguments, like --shard.
+    settings = runbaseOnly(readSettings(process.env, { overrides: { ...gate.env, ...runner.env } }));
     config = parseSettings(settings);
+    if (gate.replay !== undefined) return await replay(gate.replay, { config, raw: settings });
+    if (config.baseline) baseline = { file: config.baseline, doc: readBaseline(config.baseline), failOnStale: config.failOnStale };
+    if (gate.lastFailed) {
+      const rules = failedRules(lastReport(config.reportDir));
+      if (rules.length === 0) {
+        console.log(`--last-failed: no rule failed in the last run (${join(config.reportDir, 'conformance.json')}); nothing to re-run`);
+        return EXIT.conforms;
+      }
+      settings = { ...settings, RUNBASE_RULES: rules.join(',') };
+      config = parseSettings(settings);
+      console.log(`--last-failed: re-running ${rules.join(', ')}`);
+    }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ShardError) {
+    if (error instanceof ConfigError || error instanceof ShardError || error instanceof GateArgsError || error instanceof BaselineError) {
       console.error(`configuration error: ${error.message}`);
       return EXIT.error;
     }
@@ -95,7 +129,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return EXIT.error;
   }
   await waitForPreflightWindow(config, checked);
-  const reporter = new ConformanceReporter({ settings: config });
+  const reporter = new ConformanceReporter({ settings: config, ...(baseline ? { baseline } : {}) });
   try {
     const vitest = await createVitest('test', { root: packageRoot, config: join(packageRoot, 'vitest.config.ts'), project: 'conformance', watch: false, run: true, reporters: [reporter] });
     try {

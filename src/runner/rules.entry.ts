@@ -11,14 +11,18 @@ import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
 import { startProgressFeed } from '../report/progress-feed.ts';
+import { familiesOf } from '../contract/rule-selection.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));
 
 /** suites/<family>.test.ts in family order; `only` (RUNBASE_SUITES=auth,limits) keeps only those families. */
-export function suiteFiles(only?: readonly string[]): string[] {
+export function suiteFiles(only?: readonly string[], selected?: readonly string[]): string[] {
+  // A rule selection (RUNBASE_RULES) loads only the suites that hold its rules.
+  const holds = selected && familiesOf(selected);
   return readdirSync(SUITES)
     .filter((f) => f.endsWith('.test.ts'))
     .filter((f) => !only || only.includes(familyOf(f)))
+    .filter((f) => !holds || holds.includes(familyOf(f)))
     .sort((a, b) => conformanceRank(a) - conformanceRank(b) || a.localeCompare(b))
     .map((f) => join(SUITES, f));
 }
@@ -42,7 +46,7 @@ beforeAll(() => {
 });
 afterAll(() => stopFeed?.());
 
-const files = suiteFiles(inject('runbase').config.suites);
+const files = suiteFiles(inject('runbase').config.suites, inject('runbase').config.rules);
 const aggregating = files.filter((f) => AGGREGATING.includes(familyOf(f)));
 
 describe.concurrent('rules', async () => {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { contract } from '../contract/index.ts';
 import { startEmulator, provisionFixtures, faithfulSteps, type Step } from '../emulator/index.ts';
 import type { ConformanceReport } from '../report/model.ts';
+import { FRESH_WINDOW_MS } from '../http/pacing.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,6 +30,8 @@ export interface RealtimeRow {
   keys: number; requests: number; wallMs: number;
   /** Requests the pool's keys had admitted, and the most any other single key had. */
   admittedOnPool: number; admittedOnBusiestOtherKey: number;
+  /** With one key: the key time the rate-limit rules' leases held idle beyond what they admitted. */
+  leaseIdleMs: number;
   /** max(pool admitted ÷ (K · rate), busiest other key ÷ rate): what the limit alone forces. */
   floorMs: number; ratio: number;
   /** R ÷ (2·K) over every request sent, and wall ÷ that. */
@@ -76,27 +79,32 @@ export async function conformanceRun(env: Record<string, string>, reportDir: str
 
 export const runSpan = (r: ConformanceReport) => Date.parse(r.finishedAt) - Date.parse(r.startedAt);
 
-export async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string): Promise<RealtimeRow> {
+export async function realtimeRow(keys: number, settings: Record<string, string>, reportDir: string, clock: 'real' | 'virtual' = 'real'): Promise<RealtimeRow> {
   const admitted = new Map<string, number>();
-  const emulator = await startEmulator({ clock: 'real', steps: countingSteps(admitted) });
+  const emulator = await startEmulator({ clock, steps: countingSteps(admitted) });
   try {
     // The emulator provisions at least two pool keys; the run is given the first `keys` of them.
     const fixtures = provisionFixtures(emulator.state, { poolSize: Math.max(2, keys), url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     const poolVar = contract.fixtures.apiKeys!.env[0]!;
     fixtures[poolVar] = fixtures[poolVar]!.split(',').slice(0, keys).join(',');
-    const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: 'real' }, reportDir);
+    const clockAtStart = emulator.state.clock.now();
+    const run = await conformanceRun({ ...fixtures, ...settings, RUNBASE_CLOCK: clock }, reportDir);
     if (!run.report) throw new Error(`the run at ${keys} keys wrote no report (exit ${run.code})`);
-    // The run's own span (from the first rule to the reports), without Node's start-up.
-    const wallMs = runSpan(run.report);
+    // The run's own span (from the first rule to the reports), without Node's start-up; on the
+    // virtual clock, the time the clock moved, less the fresh window a run starts by waiting out:
+    // what the pacing alone costs, with no latency and no CPU.
+    const wallMs = clock === 'real' ? runSpan(run.report) : emulator.state.clock.now() - clockAtStart - FRESH_WINDOW_MS;
     const pool = new Set(fixtures[poolVar]!.split(','));
     const onPool = [...admitted].filter(([k]) => pool.has(k)).reduce((n, [, c]) => n + c, 0);
     const busiestOther = Math.max(0, ...[...admitted].filter(([k]) => !pool.has(k)).map(([, c]) => c));
-    const floor = Math.max(floorMs(onPool, keys), floorMs(busiestOther, 1));
+    // With one key, the key time the rate-limit rules' leases held idle (the run's report measures it) adds to the floor.
+    const leaseIdleMs = keys === 1 ? run.report.rules.reduce((n, r) => n + (r.leaseIdleMs ?? 0), 0) : 0;
+    const floor = Math.max(floorMs(onPool, keys) + leaseIdleMs, floorMs(busiestOther, 1));
     const naive = floorMs(run.report.requests, keys);
     const slowest = [...run.report.rules].sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))[0];
     const ratio = (ms: number) => Math.round((wallMs / ms) * 100) / 100;
     return {
-      keys, requests: run.report.requests, wallMs, admittedOnPool: onPool, admittedOnBusiestOtherKey: busiestOther,
+      keys, requests: run.report.requests, wallMs, admittedOnPool: onPool, admittedOnBusiestOtherKey: busiestOther, leaseIdleMs,
       floorMs: floor, ratio: ratio(floor), naiveFloorMs: naive, naiveRatio: ratio(naive), exitCode: run.code,
       environmentEvents: run.report.environmentEvents.length,
       ...(slowest?.durationMs !== undefined ? { slowestRule: { id: slowest.id, durationMs: slowest.durationMs } } : {}),
@@ -108,8 +116,8 @@ export async function realtimeRow(keys: number, settings: Record<string, string>
 
 export function table(rows: RealtimeRow[], embedded?: { wallMs: number; requests: number; exitCode: number | null }): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const lines = ['| keys | requests | admitted: pool / busiest other key | wall | floor | ratio | R/(2K) (ratio) | exit | 429s outside RL | slowest rule |', '|---|---|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${r.admittedOnPool} / ${r.admittedOnBusiestOtherKey} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${s(r.naiveFloorMs)} (${r.naiveRatio.toFixed(2)}×) | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
+  const lines = ['| keys | requests | admitted: pool / busiest other key | idle windows (1 key) | wall | floor | ratio | R/(2K) (ratio) | exit | 429s outside RL | slowest rule |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.keys} | ${r.requests} | ${r.admittedOnPool} / ${r.admittedOnBusiestOtherKey} | ${r.keys === 1 ? (r.leaseIdleMs / (contract.limits.rateLimit.windowSeconds * 1000)).toFixed(1) : '—'} | ${s(r.wallMs)} | ${s(r.floorMs)} | ${r.ratio.toFixed(2)}× | ${s(r.naiveFloorMs)} (${r.naiveRatio.toFixed(2)}×) | ${r.exitCode} | ${r.environmentEvents} | ${r.slowestRule ? `${r.slowestRule.id} ${s(r.slowestRule.durationMs)}` : ''} |`);
   if (embedded) lines.push('', `embedded run (virtual clock, default settings): ${s(embedded.wallMs)} for ${embedded.requests} requests, exit ${embedded.exitCode}`);
   return lines.join('\n');
 }

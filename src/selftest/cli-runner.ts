@@ -2,10 +2,10 @@
 // Each job is a whole `npm test`: its own environment, its own vitest run with its own worker process,
 // its own reporter and report directory, real HTTP to the target given in that environment. Only the
 // cost of starting node, tsx and vitest's module graph is paid once per runner instead of once per job.
-// Protocol (IPC): parent sends { id, env }, runner answers { id, code, output }.
+// Protocol (IPC): parent sends { id, env, argv? }, runner answers { id, code, output }.
 import { main } from '../runner/main.ts';
 
-interface Job { id: number; env: Record<string, string> }
+interface Job { id: number; env: Record<string, string>; argv?: string[] }
 
 function capture(): { output: () => string; restore: () => void } {
   let text = '';
@@ -30,7 +30,7 @@ process.on('message', (job: Job) => {
     const io = capture();
     let code: number | null;
     try {
-      code = await main([]);
+      code = await main(job.argv ?? []);
     } catch (error) {
       process.stderr.write(`runner: ${(error as Error).stack ?? error}\n`);
       code = null;

@@ -16,14 +16,14 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface TargetRun { exitCode: number | null; report?: ConformanceReport; output: string; ms: number }
 
-/** Runs a conformance CLI job (an environment) to its exit code and output. */
-export type CliRunner = (env: Record<string, string>) => Promise<{ code: number | null; output: string }>;
+/** Runs a conformance CLI job (an environment, and arguments) to its exit code and output. */
+export type CliRunner = (env: Record<string, string>, argv?: string[]) => Promise<{ code: number | null; output: string }>;
 
 const JOB_TIMEOUT_MS = 180_000;
 
 /** `npm test` as a fresh child process per job: what a user runs. */
-export const spawnRunner: CliRunner = (env) => new Promise((done, fail) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export const spawnRunner: CliRunner = (env, argv = []) => new Promise((done, fail) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...argv], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -58,7 +58,7 @@ export function runnerPool(width: number): { run: CliRunner; close: () => Promis
     return new Promise((resolve) => waiting.push(resolve));
   };
   const release = (r: RunnerProcess) => { const w = waiting.shift(); if (w) w(r); else idle.push(r); };
-  const run: CliRunner = async (env) => {
+  const run: CliRunner = async (env, argv) => {
     let r = await acquire();
     if (r.child.exitCode !== null || r.child.signalCode !== null) r = startRunner();
     const id = nextId++;
@@ -74,7 +74,7 @@ export function runnerPool(width: number): { run: CliRunner; close: () => Promis
       }
       r.child.on('message', onMessage);
       r.child.on('exit', onExit);
-      r.child.send({ id, env });
+      r.child.send({ id, env, ...(argv ? { argv } : {}) });
     });
     release(r.child.exitCode === null && r.child.signalCode === null ? r : startRunner());
     return result;

@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { contract } from '../contract/index.ts';
 import { KEY_FIXTURES } from '../contract/key-fixtures.ts';
-import { parseShard, type Shard } from '../contract/shard.ts';
+import { inShard, parseShard, shardLabel, type Shard } from '../contract/shard.ts';
+import { SelectionError, parseRuleSelection } from '../contract/rule-selection.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -49,6 +50,12 @@ export interface Config {
   concurrency: number;
   /** RUNBASE_PROGRESS: live|lines|off; unset, live on a terminal and lines otherwise. */
   progress?: 'live' | 'lines' | 'off';
+  /** RUNBASE_RULES (or --rule, --last-failed): the rules this run registers; all when unset. */
+  rules?: string[];
+  /** The baseline of accepted findings (RUNBASE_BASELINE, else ./conformance-baseline.json when there). */
+  baseline?: string;
+  /** A stale baseline entry fails the run (RUNBASE_FAIL_ON_STALE). */
+  failOnStale: boolean;
 }
 
 export const DEFAULTS = {
@@ -61,6 +68,7 @@ export const DEFAULTS = {
   envFile: '.env',
   concurrency: 16,
   maxConcurrency: 64,
+  baseline: 'conformance-baseline.json',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -294,6 +302,10 @@ export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Conf
   const suites = text(env, 'RUNBASE_SUITES')?.split(',').map((f) => f.trim()).filter(Boolean);
   const progress = text(env, 'RUNBASE_PROGRESS');
   if (progress !== undefined && progress !== 'live' && progress !== 'lines' && progress !== 'off') throw new ConfigError(`RUNBASE_PROGRESS must be live, lines or off, got ${JSON.stringify(progress)}`);
+  const rules = ruleSelection(env.RUNBASE_RULES);
+  // A selection and a shard with no rule in common would run nothing: say so instead of an empty run.
+  if (rules && shard && !rules.some((id) => inShard(id, shard))) throw new ConfigError(`none of the selected rules (${rules.join(', ')}) is in shard ${shardLabel(shard)}`);
+  const baseline = baselinePath(env);
   return {
     target,
     embedded,
@@ -317,6 +329,9 @@ export function parseSettings(env: Env, opts: { embedded?: boolean } = {}): Conf
     ...(suites ? { suites } : {}),
     concurrency: concurrency(env),
     ...(progress ? { progress } : {}),
+    ...(rules ? { rules } : {}),
+    ...(baseline ? { baseline } : {}),
+    failOnStale: flag(env, 'RUNBASE_FAIL_ON_STALE'),
   };
 }
 
@@ -327,6 +342,30 @@ function concurrency(env: Env): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > DEFAULTS.maxConcurrency) throw new ConfigError(`RUNBASE_CONCURRENCY must be an integer from 1 to ${DEFAULTS.maxConcurrency}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** RUNBASE_RULES: rule ids of contracts/rules.json; an unknown one is named. */
+function ruleSelection(value: string | undefined): string[] | undefined {
+  try {
+    return parseRuleSelection(value);
+  } catch (error) {
+    if (error instanceof SelectionError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/** Where `baseline add/prune` write and read by default: the baseline file and the report directory. */
+export function baselineSettings(processEnv: Env = process.env): { file: string; reportDir: string } {
+  const env = readSettings(processEnv);
+  return { file: text(env, 'RUNBASE_BASELINE') ?? DEFAULTS.baseline, reportDir: text(env, 'RUNBASE_REPORT_DIR') ?? DEFAULTS.reportDir };
+}
+
+/** A named baseline must be there; the default one is used when present. Its content is read by src/report/baseline.ts. */
+function baselinePath(env: Env): string | undefined {
+  if (env.RUNBASE_BASELINE !== undefined && env.RUNBASE_BASELINE.trim() === '') throw new ConfigError('RUNBASE_BASELINE is set but empty');
+  const named = text(env, 'RUNBASE_BASELINE');
+  if (named !== undefined && !existsSync(named)) throw new ConfigError(`RUNBASE_BASELINE (--baseline) names a file that does not exist: ${named}`);
+  return named ?? (existsSync(DEFAULTS.baseline) ? DEFAULTS.baseline : undefined);
 }
 
 // Runs in a child so the check is bounded in time whatever the file system does (Node's recursive
