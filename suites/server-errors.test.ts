@@ -8,7 +8,8 @@ import { createRun, runPath, runsPath, absentRunId } from '../src/conformance/re
 import { judgeLog } from '../src/conformance/aggregate.ts';
 import { describeAnswer } from '../src/oracles/error-answer.ts';
 import { no5xx, serverErrorShape } from '../src/oracles/server.ts';
-import { hostileBody, nonBillableModelId } from '../src/generators/index.ts';
+import { hostileBody, hostileBodyCatalogue, nonBillableModelId, undecodableRunPaths } from '../src/generators/index.ts';
+import { sendProbe } from '../src/conformance/patterns.ts';
 
 /** A body that could be a billable create: a known model and an object input with a string prompt. */
 function couldCreateRun(body: string): boolean {
@@ -31,10 +32,17 @@ describe('server errors and robustness', () => {
     const models = contract.models.models;
     const billable = r.session.config.allowBillable;
     const named = billable ? models : [{ ...models[0]!, id: nonBillableModelId(models) }];
-    const cases = fc.sample(hostileBody(named), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) });
+    // One body of each hostile class every run, whatever RUNBASE_RUNS; random ones on top.
+    const catalogue = hostileBodyCatalogue(nonBillableModelId(models));
+    const cases = [...catalogue, ...fc.sample(hostileBody(named), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) })];
     for (const { body } of cases) {
-      if (!billable && couldCreateRun(body)) throw new Error('a hostile body names a real model although billable requests are off');
-      await r.trySend(createRun(body));
+      if (!billable && typeof body === 'string' && couldCreateRun(body)) throw new Error('a hostile body names a real model although billable requests are off');
+      await sendProbe(r, createRun(body));
+    }
+    // Run ids that do not decode to UTF-8: any answer but a 5xx; no answer at all fails this rule (sendProbe).
+    for (const path of undecodableRunPaths(runsPath())) {
+      const exchange = await sendProbe(r, { method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
+      if (exchange) r.observe(`GET ${path}`, describeAnswer(exchange), exchange);
     }
     judgeLog(r, r.session.log, (entry) => no5xx(entry.exchange));
   });

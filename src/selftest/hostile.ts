@@ -78,7 +78,7 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
  * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
  * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
  */
-function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle'; edit?: Edit }): () => Promise<HostileTarget> {
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle'; edit?: Edit; resetWhen?: (req: IncomingMessage) => boolean }): () => Promise<HostileTarget> {
   return async () => {
     const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
     let seen = 0;
@@ -88,6 +88,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle';
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         seen++;
+        if (opts.resetWhen?.(req)) return req.socket.resetAndDestroy();
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
           if (opts.after === 'throttle') {
@@ -185,6 +186,8 @@ export const hostileCases: readonly HostileCase[] = [
   { name: 'hangs-after-250', what: 'a faithful API for 250 requests, then no answer ever', exits: [2], start: emulatorBehind({ n: 250, after: 'hang' }) },
   { name: 'throttles-after-250', what: 'a faithful API for 250 requests, then 429 RATE_LIMITED with Retry-After: 3600 to everything', exits: [2], start: emulatorBehind({ n: 250, after: 'throttle' }) },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
+  // As Prism's proxy does: the connection of a request whose path does not percent-decode is reset.
+  { name: 'resets-odd-ids', what: 'a faithful API that resets the connection of a request whose path does not percent-decode', exits: [1], start: emulatorBehind({ resetWhen: (req) => { try { decodeURIComponent(req.url ?? ''); return false; } catch { return true; } } }) },
   { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
 
