@@ -13,7 +13,7 @@ import { configuredModel } from '../src/conformance/rule.ts';
 import type { KeySend } from '../src/http/scheduler.ts';
 import type { Exchange } from '../src/contract/exchange.ts';
 import { answeredAsError, describeAnswer, hasDocumentedMessage, isNotError, isOneOfErrors, isRateLimited } from '../src/oracles/error-answer.ts';
-import { admissionExpected, insideOneWindow, refusalExpected, spanMs, type WindowLimit } from '../src/oracles/rate-window.ts';
+import { admissionExpected, insideOneWindow, judgeRepeatedBursts, refusalExpected, REPEATED_BURSTS, spanMs, type WindowLimit } from '../src/oracles/rate-window.ts';
 import { violation } from '../src/oracles/types.ts';
 import fc from 'fast-check';
 import { validInput } from '../src/generators/index.ts';
@@ -145,8 +145,32 @@ describe('rate limits', () => {
       const refused = sent.filter(isRateLimited).length;
       if (refused > 1) return r.note('limited before the limit: RL-UNDER-LIMIT judges that');
       const last = sent.find(isRateLimited) ?? sent[sent.length - 1]!;
-      r.judge(last, refused === 1 ? [] : isOneOfErrors(last, [RATE_LIMITED]).map((v) => ({ ...v, message: `none of ${sent.length} requests inside one window was rate limited` })));
+      r.judge(last, refused === 1 ? [] : isOneOfErrors(last, [RATE_LIMITED]).map((v) => ({ ...v, message: `none of ${sent.length} requests inside one window was rate limited (a warning: one burst can be split by a fixed window's boundary; RL-EXACT-LIMIT-REPEATED gates it when it happens again and again)` })));
     });
+  });
+
+  rule('RL-EXACT-LIMIT-REPEATED', async (r) => {
+    // Each burst on a key idle a whole window, at a third of a window's phase after the one before, so
+    // one wall-clock boundary cannot fall inside them all (src/oracles/rate-window.ts has the numbers).
+    // A pool of one key serves too: it waits out the window between bursts.
+    const bursts: KeySend[][] = [];
+    let first: number | undefined;
+    for (let i = 0; i < REPEATED_BURSTS.bursts; i++) {
+      await withIdleKey(r, async (key) => {
+        if (first !== undefined) {
+          let at = first + (i * windowMs) / REPEATED_BURSTS.bursts;
+          while (at < r.session.clock.now()) at += windowMs;
+          await r.session.clock.sleep(at - r.session.clock.now());
+        }
+        first ??= r.session.clock.now();
+        bursts.push(timesOf(r, key, await burst(r, key, limit.requests + 1)).sends);
+      });
+    }
+    const verdict = judgeRepeatedBursts(bursts, windowOf(r));
+    if (verdict.kind === 'inconclusive') return r.inconclusive(verdict.reason);
+    r.countCase(bursts.flat().length);
+    const last = bursts[bursts.length - 1]![limit.requests]!.exchange;
+    r.judge(last, verdict.kind === 'over-limit' ? violation('exactLimit', verdict.reason, `at least one ${RATE_LIMITED.status} ${RATE_LIMITED.code} in some burst`, `every answer ${describeAnswer(last)}`) : []);
   });
 
   rule('RL-PER-KEY', async (r) => {

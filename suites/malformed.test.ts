@@ -8,13 +8,31 @@ import { isOneOfErrors, describeAnswer, matchingError } from '../src/oracles/err
 import {
   malformedJsonBody, missingModelBody, notObjectBody, missingInputBody, inputArrayBody, unknownModelBody,
   modelCaseVariant, invalidInputBody, inputWithUnknownField, validInput, multiFaultRequest,
+  notJsonCatalogue, validJsonFormsCatalogue, unusualValidJson, nonBillableModelId,
 } from '../src/generators/index.ts';
 
 const models = contract.models.models;
 
 describe('malformed requests', () => {
   rule('BR-INVALID-JSON', async (r) => {
+    // One body of each class every run (a model no one has: nothing billable even if read), then random ones.
+    for (const { body } of notJsonCatalogue(nonBillableModelId(models))) {
+      const exchange = await r.send(createRun(body));
+      r.countCase();
+      r.judge(exchange, isOneOfErrors(exchange, expectedFor('notJson')));
+    }
     await r.forAll(malformedJsonBody(models), async (body) => isOneOfErrors(await r.send(createRun(body)), expectedFor('notJson')));
+  });
+
+  rule('BR-VALID-JSON', async (r) => {
+    // Valid JSON in every legal form, naming a model no one has: its one fault is model_not_found.
+    const model = nonBillableModelId(models);
+    for (const { body, contentType } of validJsonFormsCatalogue(model)) {
+      const exchange = await r.send(createRun(body, { kind: 'pool' }, contentType ? { contentType } : {}));
+      r.countCase();
+      r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownModel')));
+    }
+    await r.forAll(unusualValidJson(model), async (body) => isOneOfErrors(await r.send(createRun(body)), expectedFor('unknownModel')));
   });
 
   rule('BR-EMPTY-BODY', async (r) => {

@@ -5,7 +5,8 @@ import { expectedFor, readRun } from '../src/conformance/requests.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
 import { describeAnswer, isOneOfErrors } from '../src/oracles/error-answer.ts';
 import { runNotDisclosed } from '../src/oracles/run-leak.ts';
-import { unknownRunId, runPathVariants } from '../src/generators/index.ts';
+import { oddRunIdCatalogue, unknownRunId, runPathVariants } from '../src/generators/index.ts';
+import { sendProbe } from '../src/conformance/patterns.ts';
 import { readRun as readRunOracle } from '../src/oracles/runs.ts';
 import type { RuleRun } from '../src/conformance/rule.ts';
 import type { Auth } from '../src/conformance/session.ts';
@@ -21,6 +22,13 @@ async function noVariantDisclosesRun(r: RuleRun, runId: string, auth: Auth): Pro
 
 describe('runs', () => {
   rule('RUN-NOT-FOUND', async (r) => {
+    // Odd ids every run (NUL, very long, non-ASCII); an answer that never comes fails this rule only.
+    for (const { id } of oddRunIdCatalogue()) {
+      const exchange = await sendProbe(r, readRun(id));
+      if (!exchange) continue;
+      r.countCase();
+      r.judge(exchange, isOneOfErrors(exchange, expectedFor('unknownRun')));
+    }
     await r.forAll(unknownRunId(), async (id) => isOneOfErrors(await r.send(readRun(id)), expectedFor('unknownRun')));
   });
 

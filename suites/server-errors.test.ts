@@ -8,7 +8,8 @@ import { createRun, runPath, runsPath, absentRunId } from '../src/conformance/re
 import { judgeLog } from '../src/conformance/aggregate.ts';
 import { describeAnswer } from '../src/oracles/error-answer.ts';
 import { documentedCreateAnswer, no5xx, serverErrorShape } from '../src/oracles/server.ts';
-import { hostileBody, nonBillableModelId } from '../src/generators/index.ts';
+import { hostileBody, hostileBodyCatalogue, nonBillableModelId, undecodableRunPaths } from '../src/generators/index.ts';
+import { sendProbe } from '../src/conformance/patterns.ts';
 
 /** A body that could be a billable create: a known model and an object input with a string prompt. */
 function couldCreateRun(body: string): boolean {
@@ -31,12 +32,19 @@ describe('server errors and robustness', () => {
     const models = contract.models.models;
     const billable = r.session.config.allowBillable;
     const named = billable ? models : [{ ...models[0]!, id: nonBillableModelId(models) }];
-    const cases = fc.sample(hostileBody(named), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) });
+    // One body of each hostile class every run, whatever RUNBASE_RUNS; random ones on top.
+    const catalogue = hostileBodyCatalogue(nonBillableModelId(models));
+    const cases = [...catalogue, ...fc.sample(hostileBody(named), { seed: r.session.config.seed, numRuns: Math.min(r.session.config.runs, 30) })];
     for (const { body } of cases) {
-      if (!billable && couldCreateRun(body)) throw new Error('a hostile body names a real model although billable requests are off');
+      if (!billable && typeof body === 'string' && couldCreateRun(body)) throw new Error('a hostile body names a real model although billable requests are off');
       // Each is held to a documented answer of its own; the log (every rule's exchanges) to no 5xx.
-      const exchange = await r.trySend(createRun(body));
+      const exchange = await sendProbe(r, createRun(body));
       if (exchange) r.judge(exchange, documentedCreateAnswer(exchange, billable));
+    }
+    // Run ids that do not decode to UTF-8: any answer but a 5xx; no answer at all fails this rule (sendProbe).
+    for (const path of undecodableRunPaths(runsPath())) {
+      const exchange = await sendProbe(r, { method: 'GET', path, auth: { kind: 'pool' }, undocumentedSurface: true });
+      if (exchange) { r.judge(exchange, no5xx(exchange)); r.observe(`GET ${path}`, describeAnswer(exchange), exchange); }
     }
     judgeLog(r, r.session.log, (entry) => no5xx(entry.exchange));
   });

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import type { FaultName } from '../contract/index.ts';
 import { isOneOfErrors } from '../oracles/error-answer.ts';
-import type { Violation } from '../oracles/types.ts';
+import { violation, type Violation } from '../oracles/types.ts';
+import { TargetError, type Exchange } from '../contract/exchange.ts';
 import { validInput } from '../generators/index.ts';
 import { configuredModel, type RuleRun } from './rule.ts';
 import { absentRunId, createRun, expectedFor, readRun } from './requests.ts';
@@ -18,11 +19,11 @@ export function onEndpoint(r: RuleRun, endpoint: Endpoint, auth: Auth, input: Re
 }
 
 /** A property over both endpoints: `header` gives the Authorization value (null = none) for a case. */
-export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | null>, fault: FaultName): Promise<void> {
+export async function authProperty(r: RuleRun, header: fc.Arbitrary<string | null>, fault: FaultName, ...readings: FaultName[]): Promise<void> {
   const model = configuredModel(r.session);
   const cases = fc.record({ endpoint: fc.constantFrom<Endpoint>('create', 'read'), header, input: validInput(model) });
   await r.forAll(cases, async ({ endpoint, header, input }) =>
-    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'header', value: header }, input)), expectedFor(fault)));
+    isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'header', value: header }, input)), expectedFor(fault, ...readings)));
 }
 
 /** The endpoints a fixture key may be sent to: POST only when billable requests are allowed,
@@ -48,5 +49,20 @@ export async function fixtureKeyProperty(
     await r.forAll(cases, async ({ input, headers }): Promise<Violation[]> =>
       isOneOfErrors(await r.send(onEndpoint(r, endpoint, { kind: 'key', key }, input, headers)), expectedFor(fault)),
     { numRuns });
+  }
+}
+
+/**
+ * Send a probe the target may fail to answer at all (a reset, a timeout): that is this rule's failure,
+ * naming the request, and the run goes on. Undefined when there was no answer (or only an inconclusive one).
+ */
+export async function sendProbe(r: RuleRun, spec: RequestSpec): Promise<Exchange | undefined> {
+  try {
+    return await r.trySend({ ...spec, survivesTargetError: true });
+  } catch (error) {
+    if (!(error instanceof TargetError)) throw error;
+    r.countCase();
+    r.judge(undefined, violation('answered', `no HTTP answer to ${spec.method} ${spec.path}: ${error.message}`, 'an HTTP answer (a documented error, never a reset)', error.message));
+    return undefined;
   }
 }

@@ -48,6 +48,9 @@ export interface RequestSpec {
   raw?: boolean;
   /** Unknown routes, wrong methods, huge bodies: behaviour the docs leave open, so the envelope rules do not judge it. */
   undocumentedSurface?: boolean;
+  /** A probe the target may fail to answer (odd run ids): a TargetError on it is this request's verdict
+   * for the rule that sent it, not the end of the run. */
+  survivesTargetError?: boolean;
 }
 
 /**
@@ -182,7 +185,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
         logExchange(exchange);
         return exchange;
       } catch (error) {
-        if (error instanceof TargetError) brokenTarget = error;
+        if (error instanceof TargetError && !spec.survivesTargetError) brokenTarget = error;
         throw error;
       }
     };

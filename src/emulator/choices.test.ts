@@ -47,6 +47,8 @@ const probes: Record<ChoiceName, (emu: RunningEmulator) => Promise<unknown>> = {
       said(await send(emu, 'GET', '/nope')),
       said(await send(emu, 'POST', '/runs', { body: '{"model": ' })),
       said(await send(emu, 'POST', '/runs', { auth: bearer(disabled), body: '{"model": ' })),
+      // A key both at its usage quota and at its spend cap: which of the two is checked first.
+      said(await send(emu, 'GET', '/runs/run_x', { auth: bearer(fresh(emu, { usageQuota: 0, spendLimitCents: 0 })) })),
     ];
   },
   async rateWindow(emu) {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isJsonText } from './json-text.ts';
+import { reEncodedJson, validJsonFormsCatalogue } from '../generators/catalogues.ts';
 
 const parses = (s: string) => { try { JSON.parse(s); return true; } catch { return false; } };
 
@@ -15,6 +16,12 @@ const edited = fc.tuple(jsonText, fc.nat(), fc.constantFrom(...'{}[]",:-+.eE0123
 describe('isJsonText', () => {
   it('accepts every JSON text', () => {
     fc.assert(fc.property(jsonText, (s) => isJsonText(s)), { seed: 42, numRuns: 3000 });
+  });
+
+  it('accepts JSON in every legal form: any whitespace of the four, \\u escapes in either case, the catalogue', () => {
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }).chain(reEncodedJson), (s) => isJsonText(s) && parses(s)), { seed: 42, numRuns: 2000 });
+    for (const { name, body } of validJsonFormsCatalogue('a/b')) expect(isJsonText(body as string), name).toBe(true);
+    for (const s of ['{\t"a"\t:\t1\t}', '[\r\n1\r\n]', '"\\u00E9"', '"\\u00e9"', '"\\uABCD"', '"\\uD83D\\uDE00"', '1E3', '-2.5e-3']) expect(isJsonText(s), s).toBe(true);
   });
 
   it('agrees with JSON.parse on near misses and on arbitrary text', () => {

@@ -6,3 +6,4 @@ export * from './forwarding.ts';
 export * from './faults.ts';
 export * from './normalisation.ts';
 export * from './accounting.ts';
+export * from './catalogues.ts';

@@ -64,3 +64,20 @@ export function runPathVariants(id: string): RunPathVariant[] {
 export function runPathVariant(id: string): fc.Arbitrary<RunPathVariant> {
   return fc.constantFrom(...runPathVariants(id));
 }
+
+/** Odd run ids that decode (NUL, very long, non-ASCII): no one's run, so 404 run_not_found (RUN-NOT-FOUND). */
+export function oddRunIdCatalogue(): { name: string; id: string }[] {
+  const prefix = contract.limits.runs.idPrefix;
+  return [
+    { name: 'NUL (%00)', id: `${prefix}x\u0000y` },
+    { name: '4000 characters', id: prefix + 'a'.repeat(4000) },
+    { name: 'non-ASCII (ü, 日本, 😀)', id: `${prefix}ü日本😀` },
+    { name: 'only non-ASCII', id: `${prefix}\u00e9\u00e9` },
+  ];
+}
+
+/** Read paths whose id percent-decodes to bytes that are not UTF-8 (%FF, an overlong form, a cut
+ * sequence, a lone continuation byte): a server may refuse them as it likes, never with a 5xx or a reset. */
+export function undecodableRunPaths(runsPath: string): string[] {
+  return ['%FF', '%C0%AF', '%E2%82', '%80abc'].map((bytes) => `${runsPath}/${contract.limits.runs.idPrefix}${bytes}`);
+}

@@ -7,7 +7,7 @@ import { no5xx, serverErrorShape } from './server.ts';
 import { noSecretEcho } from './secrets.ts';
 import { duplicateKeys, noDuplicateKeys } from './json-bytes.ts';
 import { createdRun, readRun, statusNeverBackwards, succeededRun } from './runs.ts';
-import { admissionExpected, insideOneWindow, possiblyInWindow, provablyAdmittedInWindow, refusalExpected, type TimedSend } from './rate-window.ts';
+import { admissionExpected, commonBoundaryPossible, insideOneWindow, judgeRepeatedBursts, possiblyInWindow, provablyAdmittedInWindow, refusalExpected, REPEATED_BURSTS, type TimedSend } from './rate-window.ts';
 
 function answer(status: number, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Exchange {
   const bodyText = typeof body === 'string' ? body : JSON.stringify(body);
@@ -184,5 +184,30 @@ describe('answers judged as bytes', () => {
     const [v] = envelopeShape(answer(404, '{"error":{"message":"bad \uFFFD","code":"run_not_found"}}', { invalidUtf8: true }));
     expect(v?.message).toBe('the error body is not valid UTF-8 (in error.message)');
     expect(envelopeShape(answer(404, '{"error":{"message":"fine \uFFFD","code":"run_not_found"}}'))).toEqual([]);
+  });
+});
+
+describe('repeated over-admission (RL-EXACT-LIMIT-REPEATED)', () => {
+  const limit = { requests: 20, windowMs: 10_000 };
+  /** A burst of `n` requests sent at `at`, answered `span` ms later; the last `refused` of them 429. */
+  const burstAt = (at: number, n = 21, refused = 0, span = 40): TimedSend[] =>
+    Array.from({ length: n }, (_, i) => ({ sentAt: at, receivedAt: at + span, sentSeq: i, receivedSeq: n + i, admitted: i < n - refused }));
+
+  it('gates three bursts admitted whole, started a third of a window apart, naming the chance', () => {
+    const verdict = judgeRepeatedBursts([burstAt(1_000), burstAt(14_333), burstAt(27_667)], limit);
+    expect(verdict.kind).toBe('over-limit');
+    expect((verdict as { reason: string }).reason).toMatch(/under 0\.013 %/);
+    expect(REPEATED_BURSTS.maxSpanFraction ** REPEATED_BURSTS.bursts).toBeLessThan(0.01);
+  });
+
+  it('a single over-admission is no gate failure: one burst admitted whole, the others refused at the limit', () => {
+    expect(judgeRepeatedBursts([burstAt(1_000), burstAt(14_333, 21, 1), burstAt(27_667, 21, 1)], limit)).toEqual({ kind: 'within-limit' });
+  });
+
+  it('is inconclusive when one wall-clock boundary could cut every burst, or a burst was slow', () => {
+    const same = [burstAt(9_990), burstAt(29_990), burstAt(49_990)];
+    expect(commonBoundaryPossible(same, limit)).toBe(true);
+    expect(judgeRepeatedBursts(same, limit).kind).toBe('inconclusive');
+    expect(judgeRepeatedBursts([burstAt(1_000), burstAt(14_333, 21, 0, 600), burstAt(27_667)], limit)).toMatchObject({ kind: 'inconclusive', reason: expect.stringMatching(/took 600 ms/) });
   });
 });

@@ -54,3 +54,47 @@ export function spanMs(sends: readonly TimedSend[]): number {
 
 /** Every request of `sends` was provably counted within one span shorter than the window. */
 export const insideOneWindow = (sends: readonly TimedSend[], limit: WindowLimit): boolean => spanMs(sends) < limit.windowMs;
+
+/**
+ * Repeated over-admission: conclusive evidence that the limit is above the documented one. After an
+ * idle window, `requests + 1` requests sent at once are all admitted only if a window boundary fell
+ * inside the burst (a fixed window; a sliding window or one opened by the key's first request never
+ * splits it). A burst no longer than `maxSpanFraction` of the window meets a boundary at an
+ * independent phase with a chance of at most that fraction; all of `bursts` bursts with at most
+ * (1/20)^3 = 0.0125 %. Boundaries shared by every key (wall-clock multiples of the window) could
+ * cut all of them only at one common phase, which bursts started a third of a window apart do not
+ * have: then the chance is none.
+ */
+export const REPEATED_BURSTS = { bursts: 3, maxSpanFraction: 1 / 20 };
+
+/** Start and span of a burst, as phases of the window (for one wall-clock boundary cutting them all). */
+const arc = (sends: readonly TimedSend[], windowMs: number) => {
+  const start = Math.min(...sends.map((s) => s.sentAt));
+  return { phase: ((start % windowMs) + windowMs) % windowMs, span: spanMs(sends) };
+};
+
+/** Is there one phase of the window inside every burst (a periodic boundary that could have cut each)? */
+export function commonBoundaryPossible(bursts: readonly (readonly TimedSend[])[], limit: WindowLimit): boolean {
+  const arcs = bursts.map((b) => arc(b, limit.windowMs));
+  const inside = (p: number, a: { phase: number; span: number }) => ((p - a.phase + limit.windowMs) % limit.windowMs) <= a.span + (limit.marginMs ?? 0);
+  return arcs.some((candidate) => arcs.every((a) => inside(candidate.phase, a)));
+}
+
+export type RepeatedVerdict =
+  | { kind: 'inconclusive'; reason: string }
+  | { kind: 'within-limit' }
+  | { kind: 'over-limit'; reason: string };
+
+/** The verdict on bursts of `requests + 1` each, every one sent at once on a key idle a whole window. */
+export function judgeRepeatedBursts(bursts: readonly (readonly TimedSend[])[], limit: WindowLimit): RepeatedVerdict {
+  const maxSpan = limit.windowMs * REPEATED_BURSTS.maxSpanFraction;
+  const slow = bursts.find((b) => spanMs(b) > maxSpan);
+  if (slow) return { kind: 'inconclusive', reason: `a burst took ${Math.round(spanMs(slow))} ms, over ${maxSpan} ms: a fixed window's boundary falls inside such a burst too often to judge` };
+  if (bursts.some((b) => b.length <= limit.requests || b.some((s) => !s.admitted))) return { kind: 'within-limit' };
+  if (commonBoundaryPossible(bursts, limit)) return { kind: 'inconclusive', reason: 'every burst was admitted whole, but one wall-clock window boundary could have cut each of them (their start phases coincide)' };
+  const pct = (100 * REPEATED_BURSTS.maxSpanFraction ** bursts.length).toPrecision(2);
+  return {
+    kind: 'over-limit',
+    reason: `each of ${bursts.length} bursts of ${limit.requests + 1} requests, sent at once on a key idle a whole window and answered within ${maxSpan} ms, was admitted whole: a faithful window admits ${limit.requests} (a sliding one, or a fixed one opened by the first request, never splits such a burst; a fixed one at other boundaries did so for all ${bursts.length} with a chance under ${pct} %, and no one wall-clock boundary falls inside all of them)`,
+  };
+}

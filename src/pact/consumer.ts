@@ -12,6 +12,8 @@ const { like, integer, regex, fromProviderState } = MatchersV3;
 
 const EXAMPLE_KEY = `${contract.limits.keys.prefix}example-key`;
 const AUTH = regex(`^${contract.limits.keys.scheme} ${contract.limits.keys.prefix}\\S+$`, `${contract.limits.keys.scheme} ${EXAMPLE_KEY}`);
+const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain';
 
 function responseBody(c: PactCase): unknown {
   if (c.response.code) {
@@ -28,21 +30,36 @@ function responseBody(c: PactCase): unknown {
 async function exercise(c: PactCase, baseUrl: string, path: string): Promise<void> {
   const headers: Record<string, string> = {};
   if (c.fixture) headers.authorization = `${contract.limits.keys.scheme} ${EXAMPLE_KEY}`;
-  if (c.request.body !== undefined) headers['content-type'] = parsesAsJson(c.request.body) ? 'application/json' : 'text/plain';
+  if (c.request.body !== undefined) headers['content-type'] = parsesAsJson(c.request.body) ? JSON_TYPE : TEXT_TYPE;
   const res = await request(baseUrl + path, { method: c.request.method as 'GET', headers, ...(c.request.body === undefined ? {} : { body: c.request.body }) });
   await res.body.text();
   if (res.statusCode !== c.response.status) throw new Error(`${c.ruleId}: the mock server answered ${res.statusCode}`);
 }
 
 interface PactResponse { headers?: Record<string, unknown>; matchingRules?: { header?: Record<string, unknown> } }
-interface WrittenPact { interactions: { response: PactResponse }[] }
+interface PactRequest { headers?: Record<string, string[]>; body?: { contentType?: string } }
+interface WrittenPact { interactions: { request: PactRequest; response: PactResponse }[] }
 
 /**
- * One level per fact: an answer's Content-Type is ENV-CONTENT-TYPE's (a warn rule), so no interaction
+ * One fault per request: a body that is not JSON is sent to the provider as application/json, like
+ * every other create. As text/plain it would carry a second fault, its Content-Type, which a target
+ * may answer first (415, or another code) where the docs leave precedence and that answer open.
+ */
+function asJsonRequests(pact: WrittenPact): void {
+  for (const { request } of pact.interactions) {
+    if (!request.headers) continue;
+    for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') request.headers[name] = [JSON_TYPE];
+  }
+}
+
+/**
+ * The written pact, finished: requests as JSON (asJsonRequests). One level per fact: an answer's
+ * Content-Type is ENV-CONTENT-TYPE's (a warn rule), so no interaction
  * asserts it; Pact adds it to every JSON response, and it is taken out here. The body keeps its type.
  */
-function withoutResponseContentType(file: string): void {
+function finishPactFile(file: string): void {
   const pact = JSON.parse(readFileSync(file, 'utf8')) as WrittenPact;
+  asJsonRequests(pact);
   for (const { response } of pact.interactions) {
     for (const where of [response.headers, response.matchingRules?.header]) {
       if (!where) continue;
@@ -67,16 +84,16 @@ export async function writeConsumerPact(dir: string): Promise<void> {
       .withRequest(c.request.method, path, (b) => {
         if (c.fixture) b.headers({ Authorization: AUTH });
         if (c.request.body !== undefined) {
-          // Pact parses a body declared as JSON; a body that is not JSON is declared as text (and sent
-          // without a JSON content type), so Pact compares its bytes instead.
+          // Pact parses a body declared as JSON; a body that is not JSON is declared as text here, so its
+          // mock server compares bytes, and is given the JSON type in the written pact (asJsonRequests).
           const json = parsesAsJson(c.request.body);
-          if (json) b.headers({ 'Content-Type': 'application/json', ...(c.fixture ? { Authorization: AUTH } : {}) });
+          if (json) b.headers({ 'Content-Type': JSON_TYPE, ...(c.fixture ? { Authorization: AUTH } : {}) });
           if (json) b.jsonBody(JSON.parse(c.request.body));
-          else b.body('text/plain', Buffer.from(c.request.body));
+          else b.body(TEXT_TYPE, Buffer.from(c.request.body));
         }
       })
       .willRespondWith(c.response.status, (b) => b.jsonBody(responseBody(c)))
       .executeTest((mock) => exercise(c, mock.url, c.request.path));
   }
-  withoutResponseContentType(join(dir, PACT_FILE));
+  finishPactFile(join(dir, PACT_FILE));
 }

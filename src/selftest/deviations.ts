@@ -5,7 +5,8 @@
 import { posix } from 'node:path';
 import { contract, errorByCode, errorForFault } from '../contract/index.ts';
 import { faithfulSteps, steps, errorAnswer, type Answer, type Ctx, type Step } from '../emulator/index.ts';
-import { runView } from '../emulator/pipeline.ts';
+import { runView, undocumentedAnswer } from '../emulator/pipeline.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { createRateLimiter } from '../emulator/rate-limit.ts';
 import { normaliseIp } from '../emulator/state.ts';
 
@@ -72,6 +73,14 @@ export const deviations: Deviation[] = [
       }
       return steps.body.run(ctx);
     }) },
+  { name: 'tab-whitespace-rejected', family: 'malformed', level: 'gate', description: 'a TAB between tokens (legal JSON whitespace) is answered invalid_json', caughtBy: ['BR-VALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('body', (ctx) => (ctx.call.body !== 'too-large' && ctx.call.body.includes(0x09) ? errorAnswer('invalid_json') : steps.body.run(ctx))) },
+  { name: 'uppercase-escape-rejected', family: 'malformed', level: 'gate', description: 'a \\u escape with upper-case hex digits (\\u00E9) is answered invalid_json', caughtBy: ['BR-VALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('body', (ctx) => (ctx.call.body !== 'too-large' && /\\u[0-9a-fA-F]{0,3}[A-F]/.test(ctx.call.body.toString('latin1')) ? errorAnswer('invalid_json') : steps.body.run(ctx))) },
+  { name: 'charset-rejected', family: 'malformed', level: 'gate', description: 'Content-Type: application/json; charset=utf-8 is not taken as JSON (invalid_json)', caughtBy: ['BR-VALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => replaceStep('contentType', (ctx) => (ctx.call.headers['content-type'] === 'application/json' ? undefined : errorAnswer('invalid_json'))) },
+  { name: 'invalid-json-as-415', family: 'malformed', level: 'gate', description: 'a body that is not JSON, sent as application/json, is answered 415 unsupported_media_type (the answer for a second fault it does not carry)', caughtBy: ['BR-INVALID-JSON', 'PACT-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+    steps: () => rewrite('body', (a) => (codeIs(a, errorForFault('notJson').code) ? undocumentedAnswer(choices.undocumentedErrors.unsupportedMediaType) : a)) },
   { name: 'trailing-junk-accepted', family: 'malformed', level: 'gate', description: 'JSON followed by junk is read up to its last brace', caughtBy: ['BR-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => replaceStep('body', (ctx) => {
       const answer = steps.body.run(ctx);
@@ -142,10 +151,10 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled ? errorAnswer('invalid_api_key') : undefined)) },
   { name: 'key-with-expiry-refused', family: 'auth', level: 'gate', description: 'a key with any expiry date is refused, even before it expires (a Stryker survivor)', caughtBy: ['AUTH-EXPIRED'],
     steps: () => replaceStep('keyActive', (ctx) => (ctx.key!.disabled || ctx.key!.expiresAt !== null ? errorAnswer('invalid_api_key') : undefined)) },
-  { name: 'no-sk-token-as-unknown-key', family: 'auth', level: 'warn', description: 'Bearer with a token lacking sk- is invalid_api_key', caughtBy: ['AUTH-NO-SK-PREFIX'],
+  { name: 'no-sk-token-as-invalid-input', family: 'auth', level: 'warn', description: 'a Bearer token without sk- is 400 invalid_input (a key-format validation error), neither documented reading', caughtBy: ['AUTH-NO-SK-PREFIX'],
     steps: () => replaceStep('authFormat', (ctx) => {
       const m = (ctx.call.headers.authorization ?? '').trim().match(/^Bearer[ \t]+(\S+)$/i);
-      return m && !m[1]!.toLowerCase().startsWith(contract.limits.keys.prefix) && m[1]!.toLowerCase() !== 'bearer' ? errorAnswer('invalid_api_key') : steps.authFormat.run(ctx);
+      return m && !m[1]!.startsWith(contract.limits.keys.prefix) ? errorAnswer('invalid_input', 'the key must begin with sk-') : steps.authFormat.run(ctx);
     }) },
   { name: 'bearer-case-sensitive', family: 'auth', level: 'observe', description: 'only "Bearer" with one space is accepted', caughtBy: ['AUTH-SCHEME-CASE'],
     steps: () => replaceStep('authFormat', (ctx) => (/^Bearer sk-\S+$/.test(ctx.call.headers.authorization ?? '') ? steps.authFormat.run(ctx) : errorAnswer('missing_api_key'))) },
@@ -208,8 +217,10 @@ export const deviations: Deviation[] = [
   // limits
   { name: 'rate-limit-19', family: 'limits', level: 'gate', description: 'the limit is 19 per window', caughtBy: ['RL-UNDER-LIMIT'],
     steps: () => limiter({ requests: contract.limits.rateLimit.requests - 1 }) },
-  { name: 'rate-limit-21', family: 'limits', level: 'warn', description: 'the limit is 21 per window', caughtBy: ['RL-EXACT-LIMIT'],
+  { name: 'rate-limit-21', family: 'limits', level: 'gate', description: 'the limit is 21 per window (every burst over-admits by one)', caughtBy: ['RL-EXACT-LIMIT-REPEATED'],
     steps: () => limiter({ requests: contract.limits.rateLimit.requests + 1 }) },
+  { name: 'rate-limit-23', family: 'limits', level: 'gate', description: 'the limit is 23 per window', caughtBy: ['RL-EXACT-LIMIT-REPEATED'],
+    steps: () => limiter({ requests: contract.limits.rateLimit.requests + 3 }) },
   { name: 'rate-limit-shared-across-keys', family: 'limits', level: 'gate', description: 'one budget for all keys of an account', caughtBy: ['RL-PER-KEY'], alsoMayFail: 'any',
     steps: () => limiter({ keyOf: (ctx) => ctx.key!.accountId }) },
   { name: 'rate-limit-per-endpoint', family: 'limits', level: 'gate', description: 'POST and GET have budgets of their own', caughtBy: ['RL-SHARED-BUDGET'],
@@ -244,6 +255,8 @@ export const deviations: Deviation[] = [
       const { error: _error, ...run } = a.body as Record<string, unknown>;
       return run.status === contract.limits.runs.terminalStatuses[1] ? { ...a, body: run } : a;
     }) },
+  { name: 'undecodable-run-id-crashes', family: 'server-errors', level: 'gate', description: 'a run id that percent-decodes to bytes that are not UTF-8 crashes the handler (a 500)', caughtBy: ['SRV-NO-5XX'], alsoMayFail: ['SRV-500-SHAPE'],
+    steps: () => replaceStep('route', (ctx) => { decodeURIComponent(ctx.call.path); return steps.route.run(ctx); }) },
   { name: 'status-moves-backwards', family: 'success', level: 'gate', description: 'a processing run reads as pending again after 3 s', caughtBy: ['RUN-READ'],
     steps: () => rewrite('lookupRun', (a, ctx) => {
       const run = ctx.state.run(ctx.runId!);

@@ -78,7 +78,7 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
  * The faithful emulator (virtual clock, every fixture) behind a proxy that answers the first `n`
  * requests faithfully, then misbehaves as `after` says; `edit` rewrites answers that are forwarded.
  */
-function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' | 'empty-200' | { redirectTo: string }; edit?: Edit; counts?: ProxyCounts }): () => Promise<HostileTarget> {
+function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' | 'empty-200' | { redirectTo: string }; edit?: Edit; counts?: ProxyCounts; resetWhen?: (req: IncomingMessage) => boolean }): () => Promise<HostileTarget> {
   return async () => {
     const emulator: RunningEmulator = await startEmulator({ clock: 'virtual' });
     let seen = 0;
@@ -89,6 +89,7 @@ function emulatorBehind(opts: { n?: number; after?: 'die' | 'hang' | 'throttle' 
       req.on('end', () => {
         seen++;
         if (opts.counts) { opts.counts.seen = seen; opts.counts.agents?.add(req.headers['user-agent'] ?? '<none>'); opts.counts.onRequest?.(seen); }
+        if (opts.resetWhen?.(req)) return req.socket.resetAndDestroy();
         if (opts.n !== undefined && seen > opts.n) {
           if (opts.after === 'hang') return; // never answers
           if (typeof opts.after === 'object') {
@@ -278,6 +279,8 @@ export const hostileCases: readonly HostileCase[] = [
     start: emulatorBehind({ edit: invalidUtf8Message }),
   },
   { name: 'echoes-keys', what: 'a faithful API that echoes the Authorization raw, base64, base64 of user:key and inside a longer base64 value, percent-encoded, hex and \\u-escaped', exits: [1], start: emulatorBehind({ edit: echoKeys }) },
+  // As Prism's proxy does: the connection of a request whose path does not percent-decode is reset.
+  { name: 'resets-odd-ids', what: 'a faithful API that resets the connection of a request whose path does not percent-decode', exits: [1], start: emulatorBehind({ resetWhen: (req) => { try { decodeURIComponent(req.url ?? ''); return false; } catch { return true; } } }) },
   { name: 'broker-401', what: 'a faithful API, and a Pact Broker that answers 401 to everything', exits: [2], start: withBroker401(emulatorBehind({})) },
 ];
 

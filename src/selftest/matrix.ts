@@ -84,10 +84,10 @@ export function runnerPool(width: number): { run: CliRunner; close: () => Promis
   return { run, close };
 }
 
-/** Run the CLI against an emulator with `steps`, on a real port, with the virtual clock. */
-export async function runAgainst(steps: Deviation['steps'] | undefined, seed: number, runs: number, runner: CliRunner = spawnRunner): Promise<TargetRun> {
+/** Run the CLI against an emulator with `steps` (and open `choices`), on a real port, with the virtual clock. */
+export async function runAgainst(steps: Deviation['steps'] | undefined, seed: number, runs: number, runner: CliRunner = spawnRunner, choices?: Record<string, unknown>): Promise<TargetRun> {
   const started = Date.now();
-  const emulator = await startEmulator({ clock: 'virtual', ...(steps ? { steps: steps() } : {}) });
+  const emulator = await startEmulator({ clock: 'virtual', ...(steps ? { steps: steps() } : {}), ...(choices ? { choices } : {}) });
   try {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 16 });
     const dir = mkdtempSync(join(tmpdir(), 'runbase-matrix-'));

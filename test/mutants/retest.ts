@@ -17,7 +17,7 @@ interface Result { files: Record<string, { mutants: Mutant[] }> }
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
-const identity = (file: string, m: Mutant) => `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+const identity = (file: string, m: Mutant) => `${file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement ?? ''}`;
 
 /** The conformance run's verdict line: what a status reason needs to say (the whole output is kilobytes). */
 export function shortReason(reason: string | undefined): string | undefined {

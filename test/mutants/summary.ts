@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { STRYKER_SECTION } from '../../src/selftest/matrix.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { committedResultFile, KINDS, matchTriage, readResult, readTriage, scoreOf, survivorsOf } from './triage.ts';
+import { committedResultFile, KINDS, matchTriage, readResult, readTriage, sameMutant, scoreOf, survivorsOf } from './triage.ts';
 
 const reportsDir = fileURLToPath(new URL('../../reports/stryker/', import.meta.url));
 const result = readResult(join(reportsDir, 'mutation.json')) ?? readResult(committedResultFile);
@@ -18,7 +18,7 @@ const score = scoreOf(result);
 const survivors = survivorsOf(result);
 const triage = readTriage();
 const { untriaged, stale } = matchTriage(survivors, triage);
-const kindOf = (s: (typeof survivors)[number]) => triage.find((e) => e.file === s.file && e.line === s.line && e.mutator === s.mutator && e.replacement === s.replacement)?.kind;
+const kindOf = (s: (typeof survivors)[number]) => triage.find((e) => sameMutant(s, e))?.kind;
 const byKind = Object.fromEntries(KINDS.map((k) => [k, survivors.filter((s) => kindOf(s) === k).length]));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const lines = [
@@ -27,7 +27,7 @@ const lines = [
   '| file | detected | survived | score |', '|---|---|---|---|',
   ...Object.entries(score.files).map(([f, s]) => `| ${f} | ${s.detected} | ${s.undetected} | ${pct(s.total ? s.detected / s.total : 1)} |`),
   '', '## Untriaged survivors', '',
-  ...(untriaged.length ? untriaged.map((s) => `- ${s.file}:${s.line} ${s.mutator} → \`${s.replacement.replace(/\s+/g, ' ').slice(0, 120)}\``) : ['none']),
+  ...(untriaged.length ? untriaged.map((s) => `- ${s.file}:${s.line}:${s.column} ${s.mutator} → \`${s.replacement.replace(/\s+/g, ' ').slice(0, 120)}\``) : ['none']),
   '',
 ];
 mkdirSync(reportsDir, { recursive: true });

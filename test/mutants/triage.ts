@@ -11,14 +11,19 @@ export const survivorsFile = join(mutantsDir, 'survivors.json');
 export const KINDS = ['equivalent', 'undocumented', 'unreachable'] as const;
 export type SurvivorKind = (typeof KINDS)[number];
 
-/** One triaged survivor: `file`, `line`, `mutator` (Stryker's mutatorName) and `replacement` identify the mutant. */
-export interface TriageEntry { file: string; line: number; mutator: string; replacement: string; kind: SurvivorKind; reason: string }
+/**
+ * One triaged survivor: `file`, its span (`line`/`column` where it starts, `endLine`/`endColumn` where it
+ * ends: two mutants of one line, or of one start, are told apart), `mutator` (Stryker's mutatorName) and
+ * `replacement` identify the mutant.
+ */
+export interface TriageEntry { file: string; line: number; column: number; endLine: number; endColumn: number; mutator: string; replacement: string; kind: SurvivorKind; reason: string }
 
-export interface StrykerMutant { id: string; mutatorName: string; replacement?: string; status: string; location: { start: { line: number; column: number } } }
+interface Position { line: number; column: number }
+export interface StrykerMutant { id: string; mutatorName: string; replacement?: string; status: string; location: { start: Position; end: Position } }
 export interface StrykerResult { files: Record<string, { mutants: StrykerMutant[] }> }
 
 /** A mutant no test noticed. */
-export interface Survivor { file: string; line: number; mutator: string; replacement: string; status: string }
+export interface Survivor { file: string; line: number; column: number; endLine: number; endColumn: number; mutator: string; replacement: string; status: string }
 
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 const DETECTED = new Set(['Killed', 'Timeout']);
@@ -33,11 +38,13 @@ export function readTriage(file = survivorsFile): TriageEntry[] {
 
 export function survivorsOf(result: StrykerResult): Survivor[] {
   return Object.entries(result.files).flatMap(([file, { mutants }]) => mutants.filter((m) => UNDETECTED.has(m.status))
-    .map((m) => ({ file, line: m.location.start.line, mutator: m.mutatorName, replacement: m.replacement ?? '', status: m.status })));
+    .map((m) => ({ file, line: m.location.start.line, column: m.location.start.column, endLine: m.location.end.line, endColumn: m.location.end.column, mutator: m.mutatorName, replacement: m.replacement ?? '', status: m.status })));
 }
 
-const same = (s: Pick<Survivor, 'file' | 'line' | 'mutator' | 'replacement'>, e: TriageEntry) =>
-  s.file === e.file && s.line === e.line && s.mutator === e.mutator && s.replacement === e.replacement;
+/** The one mutant an entry names: same file, span, mutator and replacement. */
+export const sameMutant = (s: Omit<Survivor, 'status'>, e: TriageEntry): boolean =>
+  s.file === e.file && s.line === e.line && s.column === e.column && s.endLine === e.endLine && s.endColumn === e.endColumn && s.mutator === e.mutator && s.replacement === e.replacement;
+const same = sameMutant;
 
 /** Survivors without an entry, and entries that match no survivor (stale: the mutant is killed or gone). */
 export function matchTriage(survivors: readonly Survivor[], entries: readonly TriageEntry[]): { untriaged: Survivor[]; stale: TriageEntry[] } {
@@ -52,12 +59,14 @@ export function invalidEntries(entries: readonly TriageEntry[]): string[] {
   return entries.flatMap((e, i) => {
     const problems: string[] = [];
     if (typeof e.file !== 'string' || !e.file) problems.push('file');
-    if (!Number.isInteger(e.line) || e.line < 1) problems.push('line');
+    for (const f of ['line', 'column', 'endLine', 'endColumn'] as const) if (!Number.isInteger(e[f]) || e[f] < 1) problems.push(f);
     if (typeof e.mutator !== 'string' || !e.mutator) problems.push('mutator');
     if (typeof e.replacement !== 'string') problems.push('replacement');
     if (!KINDS.includes(e.kind)) problems.push(`kind (one of ${KINDS.join(', ')})`);
     if (typeof e.reason !== 'string' || e.reason.trim().length < 10) problems.push('reason (a sentence)');
-    return problems.length ? [`entry ${i + 1} (${e.file}:${e.line}): bad ${problems.join(', ')}`] : [];
+    const twin = entries.findIndex((o, j) => j !== i && sameMutant(o, e));
+    if (twin !== -1) problems.push(`key (entry ${twin + 1} names the same mutant)`);
+    return problems.length ? [`entry ${i + 1} (${e.file}:${e.line}:${e.column}): bad ${problems.join(', ')}`] : [];
   });
 }
 
