@@ -1,10 +1,13 @@
 // The emulator's state API (src/emulator/admin-server.ts) over HTTP: the one client through which the
 // virtual clock, the rules that need emulator state and the Pact publisher reach it.
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { IDLE_CONNECTIONS } from './client.ts';
 
 export interface AdminEndpoint { url: string; token: string }
 
 const ADMIN_TIMEOUT_MS = 10_000;
+// Its own pool, with the suite's client's idle-connection bound (not undici's global one).
+const dispatcher = new Agent(IDLE_CONNECTIONS);
 
 /** One call of the state API; its JSON answer (undefined when empty). A status of 400 or more throws. */
 export async function adminCall<T>(admin: AdminEndpoint, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
@@ -12,6 +15,7 @@ export async function adminCall<T>(admin: AdminEndpoint, method: 'GET' | 'POST' 
     method,
     headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    dispatcher,
     headersTimeout: ADMIN_TIMEOUT_MS,
     bodyTimeout: ADMIN_TIMEOUT_MS,
   });

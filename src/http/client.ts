@@ -107,9 +107,17 @@ function proxyOverrides(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProx
   return { ...(http ? { httpProxy: http.value } : {}), ...(https ? { httpsProxy: https.value } : {}), ...(no ? { noProxy: no.value } : {}) };
 }
 
+/**
+ * An idle connection is reused for 1 s at most, whatever the server's Keep-Alive hint. undici keeps one
+ * until 2 s before the hint (node:http's 5 s gives 3 s), so a client that is late by 2 s (a loaded CI
+ * machine) sends on a socket the server has just closed: "other side closed", a whole run lost to exit 2.
+ * Idle servers commonly close after 5 s or more; 1 s leaves the margin to a loaded machine.
+ */
+export const IDLE_CONNECTIONS = { keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 } as const;
+
 export function createClient(opts: ClientOptions): Client {
   const now = opts.clock ?? Date.now;
-  const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 };
+  const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, ...IDLE_CONNECTIONS };
   const env = opts.proxyEnv;
   const proxied = env !== undefined && (envOf(env, 'HTTP_PROXY') !== undefined || envOf(env, 'HTTPS_PROXY') !== undefined);
   const agent: Dispatcher = proxied ? new EnvHttpProxyAgent({ ...timeouts, ...proxyOverrides(env) }) : new Agent(timeouts);
