@@ -52,7 +52,7 @@ export const deviations: Deviation[] = [
   // envelope
   { name: 'envelope-flattened', family: 'envelope', level: 'gate', description: 'errors come as {message, code} without the "error" object', caughtBy: ['ENV-SHAPE'], alsoMayFail: 'any',
     steps: () => rewrite('*', (a) => (errorOf(a) ? { ...a, body: errorOf(a) } : a)) },
-  { name: 'envelope-missing-message', family: 'envelope', level: 'gate', description: 'invalid_input has no message', caughtBy: ['ENV-SHAPE', 'BR-INVALID-INPUT', 'PACT-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
+  { name: 'envelope-missing-message', family: 'envelope', level: 'gate', description: 'invalid_input has no message', caughtBy: ['ENV-SHAPE', 'BR-INVALID-INPUT', 'PACT-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF', 'SRV-NO-5XX'],
     steps: () => rewrite('schema', (a) => ({ ...a, body: { error: { code: errorOf(a)!.code } } })) },
   { name: 'code-wrong-case', family: 'envelope', level: 'gate', description: 'missing_api_key in upper case', caughtBy: ['AUTH-MISSING', 'AUTH-WRONG-SCHEME', 'ENV-CODE-STATUS', 'PACT-MISSING-API-KEY'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => rewrite('authFormat', (a) => withError(a, { code: 'MISSING_API_KEY' })) },
@@ -79,7 +79,7 @@ export const deviations: Deviation[] = [
     steps: () => replaceStep('body', (ctx) => (ctx.call.body !== 'too-large' && /\\u[0-9a-fA-F]{0,3}[A-F]/.test(ctx.call.body.toString('latin1')) ? errorAnswer('invalid_json') : steps.body.run(ctx))) },
   { name: 'charset-rejected', family: 'malformed', level: 'gate', description: 'Content-Type: application/json; charset=utf-8 is not taken as JSON (invalid_json)', caughtBy: ['BR-VALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => replaceStep('contentType', (ctx) => (ctx.call.headers['content-type'] === 'application/json' ? undefined : errorAnswer('invalid_json'))) },
-  { name: 'invalid-json-as-415', family: 'malformed', level: 'gate', description: 'a body that is not JSON, sent as application/json, is answered 415 unsupported_media_type (the answer for a second fault it does not carry)', caughtBy: ['BR-INVALID-JSON', 'PACT-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
+  { name: 'invalid-json-as-415', family: 'malformed', level: 'gate', description: 'a body that is not JSON, sent as application/json, is answered 415 unsupported_media_type (the answer for a second fault it does not carry)', caughtBy: ['BR-INVALID-JSON', 'PACT-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF', 'SRV-NO-5XX'],
     steps: () => rewrite('body', (a) => (codeIs(a, errorForFault('notJson').code) ? undocumentedAnswer(choices.undocumentedErrors.unsupportedMediaType) : a)) },
   { name: 'trailing-junk-accepted', family: 'malformed', level: 'gate', description: 'JSON followed by junk is read up to its last brace', caughtBy: ['BR-INVALID-JSON'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => replaceStep('body', (ctx) => {
@@ -100,7 +100,7 @@ export const deviations: Deviation[] = [
       if (b.input === null) { ctx.input = {}; return undefined; }
       return steps.input.run(ctx);
     }) },
-  { name: 'unknown-model-as-invalid-input', family: 'malformed', level: 'gate', description: 'an unknown model is invalid_input', caughtBy: ['BR-MODEL-NOT-FOUND', 'PACT-MODEL-NOT-FOUND'], alsoMayFail: ['FAULT-ONE-OF'],
+  { name: 'unknown-model-as-invalid-input', family: 'malformed', level: 'gate', description: 'an unknown model is invalid_input', caughtBy: ['BR-MODEL-NOT-FOUND', 'PACT-MODEL-NOT-FOUND'], alsoMayFail: ['FAULT-ONE-OF', 'BR-VALID-JSON'],
     steps: () => rewrite('modelKnown', (a) => withError(a, { code: 'invalid_input' })) },
   { name: 'image-urls-items-unchecked', family: 'malformed', level: 'gate', description: 'image_urls entries that are not strings are accepted', caughtBy: ['BR-INVALID-INPUT'], alsoMayFail: ['FAULT-ONE-OF'],
     steps: () => replaceStep('schema', (ctx) => {
