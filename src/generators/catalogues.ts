@@ -56,6 +56,8 @@ export function validJsonFormsCatalogue(model: string): NamedBody[] {
     { name: 'model named with \\u escapes', body: `{"model":"${[...model].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}","input":{"prompt":"a cat"}}` },
     { name: 'key order: input before model', body: `{"input":{"prompt":"a cat"},"model":${m}}` },
     { name: 'numbers with exponents and signs', body: `{"model":${m},"input":{"prompt":"a cat","n":[1e3,1E+3,-2.5e-3,0,-0,0.5]}}` },
+    { name: 'every hex digit in \\u escapes, both cases', body: `{"model":${m},"input":{"prompt":"\\u0123\\u4567\\u89AB\\uCDEF\\u89ab\\ucdef"}}` },
+    { name: 'every digit, the three literals, nested containers', body: `{"model":${m},"input":{"prompt":"a cat","n":[1234567890,98.76e-5,-9E9],"f":[true,false,null],"x":[[[]],[{"y":[{}]}]]}}` },
     { name: 'empty object and array inside', body: `{"model":${m},"input":{"prompt":"a cat","x":{},"y":[]}}` },
     { name: 'non-ASCII text as UTF-8', body: `{"model":${m},"input":{"prompt":"日本語 ünïcödé 😀"}}` },
     { name: 'Content-Type with charset=utf-8', body: JSON.stringify(plain(model)), contentType: 'application/json; charset=utf-8' },
