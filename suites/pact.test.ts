@@ -8,7 +8,7 @@ import { rule, type RuleRun } from '../src/conformance/rule.ts';
 import type { Lease } from '../src/http/scheduler.ts';
 import { TargetError } from '../src/contract/exchange.ts';
 import { createOneRun } from '../src/conformance/runs.ts';
-import { redactText } from '../src/conformance/redact.ts';
+import { redactText } from '../src/verdicts/redact.ts';
 import { pactCases, type PactCase } from '../src/pact/interactions.ts';
 import { verifyInteraction } from '../src/pact/verify.ts';
 import { startPactProxy, type PactProxy } from '../src/pact/proxy.ts';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { choiceCatalogue } from '../src/contract/emulator-choices.ts';
 import { describeChoiceSet, pairwiseChoiceSets, singleChoiceSets, type ChoiceSet } from '../src/selftest/choice-matrix.ts';
-import { NOTHING_JUDGED } from '../src/conformance/result.ts';
+import { NOTHING_JUDGED } from '../src/verdicts/result.ts';
 import { pool, runAgainst, runnerPool } from '../src/selftest/matrix.ts';
 
 const SEED = 1;

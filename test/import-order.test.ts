@@ -1,6 +1,7 @@
 // The folders of src/ are layers, and imports point down only (docs/ARCHITECTURE.md, "Layers", is
 // the order this test reads): a folder imports folders before it, never one after it nor one beside
-// it. Test files may import anything; suites/ imports the layers a rule needs, up to src/pact.
+// it. Test files may import anything; suites/ imports the layers a rule needs, up to src/pact but for
+// src/report (which sits below the harness so that it cannot import it, not for rules to use).
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,9 +68,16 @@ describe('imports point one way', () => {
 
   it('keeps suites/ to the layers up to src/pact (no run, report, compare, self-test or CLI code)', () => {
     const top = layers.findIndex((layer) => layer.includes('pact'));
-    const allowed = new Set(layers.slice(0, top + 1).flat());
+    const allowed = new Set(layers.slice(0, top + 1).flat().filter((f) => f !== 'report'));
     const bad = importsIn('suites').filter(({ to }) => folderOf(to) && !allowed.has(folderOf(to)));
     expect(bad).toEqual([]);
+  });
+
+  it('keeps src/report off the harness: it reads src/verdicts, never src/conformance, src/pact or src/runner', () => {
+    expect(violations([{ from: 'src/report/model.ts', to: 'src/verdicts/result.ts' }], layers)).toEqual([]);
+    for (const harness of ['src/conformance/session.ts', 'src/pact/verify.ts', 'src/runner/main.ts']) {
+      expect(violations([{ from: 'src/report/reporter.ts', to: harness }], layers), harness).toHaveLength(1);
+    }
   });
 
   it('catches an import that goes up, one beside it, and a folder no layer holds', () => {

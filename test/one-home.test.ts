@@ -2,7 +2,8 @@
 // fault precedence (contracts/emulator.json) — each complete against the contract, and each read.
 import { describe, expect, it } from 'vitest';
 import { contract, errorForFault } from '../src/contract/index.ts';
-import { KEY_FIXTURES, keyForFixture, keyPlaceholders } from '../src/conformance/fixtures.ts';
+import { KEY_FIXTURES, keyForFixture } from '../src/conformance/fixtures.ts';
+import { secretsOf } from '../src/verdicts/redact.ts';
 import { documentedErrorRequests } from '../src/conformance/documented-errors.ts';
 import { pactCases } from '../src/pact/interactions.ts';
 import { loadConfig } from '../src/settings/index.ts';
@@ -17,7 +18,7 @@ describe('one home for each fact', () => {
     const env: Record<string, string> = { RUNBASE_URL: 'http://127.0.0.1:9', RUNBASE_API_KEY: 'sk-pool0000000001,sk-pool0000000002', RUNBASE_ENV_FILE: '/dev/null' };
     for (const f of keyFixtures) env[contract.fixtures[f]!.env[0]!] = `sk-${f.toLowerCase()}000000`;
     const config = loadConfig(env);
-    const placeholders = keyPlaceholders(config);
+    const placeholders = secretsOf(config);
     for (const f of keyFixtures) {
       expect(keyForFixture(config, f), f).toBe(env[contract.fixtures[f]!.env[0]!]);
       expect(placeholders.get(keyForFixture(config, f)!)).toBe(`$${contract.fixtures[f]!.env[0]}`);

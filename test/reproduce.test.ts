@@ -13,7 +13,7 @@ import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/e
 import { deviationByName } from '../src/selftest/deviations.ts';
 import { curlCommand, reproductionNote } from '../src/report/curl.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
-import type { Failure } from '../src/conformance/result.ts';
+import type { Failure } from '../src/verdicts/result.ts';
 import { cleanEnv, runConformance } from './helpers.ts';
 
 const HAS_CURL = spawnSync('curl', ['--version']).status === 0;

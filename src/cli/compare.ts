@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkReportDir, ConfigError, loadConfig, runSettingsEnv, type Config } from '../settings/index.ts';
 import { TargetError } from '../contract/exchange.ts';
-import { secretsOf } from '../conformance/session.ts';
+import { secretsOf } from '../verdicts/redact.ts';
 import { buildCorpus } from '../compare/corpus.ts';
 import { compareContract } from '../compare/aspects.ts';
 import { openSide } from '../compare/send.ts';

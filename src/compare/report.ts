@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Exchange } from '../contract/exchange.ts';
-import { recordExchange, redactText, type Secrets } from '../conformance/redact.ts';
+import { recordExchange, redactText, type Secrets } from '../verdicts/redact.ts';
 import { describeAnswer } from '../oracles/error-answer.ts';
 import { curlCommand, loadSettingsStep } from '../report/curl.ts';
 import { saveCutBodies } from '../report/write.ts';

@@ -1,7 +1,7 @@
 // The rules that judge every exchange of the run (envelope, secret echo, 5xx). They run last
 // (src/runner/sequencer.ts) so the log holds what every other rule saw.
 import type { Check } from '../oracles/types.ts';
-import { recordExchange } from './redact.ts';
+import { recordExchange } from '../verdicts/redact.ts';
 import type { LoggedExchange } from './session.ts';
 import type { RuleRun } from './rule.ts';
 

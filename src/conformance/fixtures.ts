@@ -1,7 +1,7 @@
 // Whether the target holds the state a rule needs (contracts/fixtures.json), and which configured key
 // each key fixture is in these settings. The fixture → key-field map is src/contract/key-fixtures.ts.
 import { contract, type RuleEntry } from '../contract/index.ts';
-import { KEY_FIXTURES, fixtureEnv, isKeyFixture, poolPlaceholder, type KeyField } from '../contract/key-fixtures.ts';
+import { KEY_FIXTURES, isKeyFixture, type KeyField } from '../contract/key-fixtures.ts';
 import type { Config } from '../settings/index.ts';
 import type { Session } from './session.ts';
 
@@ -38,16 +38,4 @@ export function missingFixture(rule: RuleEntry, session: Pick<Session, 'config'>
 export function keyForFixture(config: Config, fixture: string, poolIndex = 0): string | undefined {
   if (fixture === 'apiKeys' || fixture === 'twoApiKeys') return config.keys.pool[poolIndex];
   return isKeyFixture(fixture) ? config.keys[KEY_FIXTURES[fixture]] : undefined;
-}
-
-/** Every configured secret → its placeholder: pool keys, fixture keys, the admin token. */
-export function keyPlaceholders(config: Config): Map<string, string> {
-  const map = new Map<string, string>();
-  config.keys.pool.forEach((key, i) => map.set(key, poolPlaceholder(i, config.keys.pool.length)));
-  for (const [fixture, field] of Object.entries(KEY_FIXTURES)) {
-    const key = config.keys[field];
-    if (key) map.set(key, `$${fixtureEnv(fixture)}`);
-  }
-  if (config.admin) map.set(config.admin.token, `$${fixtureEnv('emulatorState', 1)}`);
-  return map;
 }

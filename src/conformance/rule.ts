@@ -8,13 +8,13 @@ import { TargetError, type Exchange } from '../contract/exchange.ts';
 import type { Violation } from '../oracles/types.ts';
 import { BudgetExhausted, Inconclusive, getSession, type RequestSpec, type Session } from './session.ts';
 import { missingFixture } from './fixtures.ts';
-import { recordExchange, redactText } from './redact.ts';
-import { NOTHING_JUDGED, type Failure, type Observation, type RuleResult, type Verdict } from './result.ts';
+import { recordExchange, redactText } from '../verdicts/redact.ts';
+import { NOTHING_JUDGED, type Failure, type Observation, type RuleResult, type Verdict } from '../verdicts/result.ts';
 import { inShard } from '../contract/shard.ts';
 import { inSelection } from '../contract/rule-selection.ts';
 import { activity } from '../http/clock.ts';
-import { oneLine } from './escape.ts';
-import { identify, identityLines } from './fingerprint.ts';
+import { oneLine } from '../verdicts/escape.ts';
+import { identify, identityLines } from '../verdicts/fingerprint.ts';
 
 const MAX_FAILURES_KEPT = 5;
 /** Inconclusive (throttled) cases a property tolerates before it stops; each costs the whole backoff. */

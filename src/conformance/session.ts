@@ -9,10 +9,9 @@ import type { Clock } from '../http/clock.ts';
 import { pacingFor } from '../http/pacing.ts';
 import { contract } from '../contract/index.ts';
 import { TargetError, type Exchange, type HttpRequest } from '../contract/exchange.ts';
-import type { Secrets } from './redact.ts';
+import { secretsOf, type Secrets } from '../verdicts/redact.ts';
 import { describeAnswer, isRateLimited } from '../oracles/error-answer.ts';
 import { admissionExpected } from '../oracles/rate-window.ts';
-import { keyPlaceholders } from './fixtures.ts';
 
 /** What the global setup hands to the workers. */
 export interface ProvidedTarget {
@@ -106,9 +105,6 @@ export class Inconclusive extends Error {
 }
 
 const ANONYMOUS = 'anonymous';
-
-/** Every configured secret → its placeholder (the one map lives in fixtures.ts). */
-export const secretsOf = (config: Config): Map<string, string> => keyPlaceholders(config);
 
 function bearerToken(authorization: string | undefined): string | undefined {
   const match = authorization?.match(/(sk-\S+)/i) ?? authorization?.match(/^\s*\S+\s+(\S{6,})/);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../contract/exchange.ts';
 import { noSecretEcho, encodedSecretForms } from './secrets.ts';
-import { redactText } from '../conformance/redact.ts';
+import { redactText } from '../verdicts/redact.ts';
 import { curlCommand } from '../report/curl.ts';
 import { PLANTED_FORMS } from '../selftest/hostile.ts';
 

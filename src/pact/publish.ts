@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { contract } from '../contract/index.ts';
 import type { Config } from '../settings/index.ts';
 import { createSession } from '../conformance/session.ts';
-import { redactText } from '../conformance/redact.ts';
+import { redactText } from '../verdicts/redact.ts';
 import { createRun } from '../conformance/requests.ts';
 import { PROVIDER, pactCases } from './interactions.ts';
 import { keyForFixture } from '../conformance/fixtures.ts';

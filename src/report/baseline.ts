@@ -4,7 +4,7 @@
 // absent, so its failure is new again. The file is made for one contract version.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { contract } from '../contract/index.ts';
-import type { Failure, RuleResult } from '../conformance/result.ts';
+import type { Failure, RuleResult } from '../verdicts/result.ts';
 
 export const BASELINE_VERSION = 1;
 

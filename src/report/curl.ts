@@ -3,8 +3,8 @@
 // it runs after the settings are loaded into the shell (`set -a; . ./.env; set +a`).
 import { contract } from '../contract/index.ts';
 import { loadSettingsStep, shellQuote } from '../settings/index.ts';
-import type { RecordedExchange } from '../conformance/result.ts';
-import { ENCODED_PLACEHOLDER } from '../conformance/redact.ts';
+import type { RecordedExchange } from '../verdicts/result.ts';
+import { ENCODED_PLACEHOLDER } from '../verdicts/redact.ts';
 
 // The step and the quoting live with the settings file they read (src/settings).
 export { loadSettingsStep, shellQuote };

@@ -2,7 +2,7 @@
 // shard's report listing its own rules only.
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { buildReport } from './model.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown, slowest } from './markdown.ts';

@@ -2,8 +2,8 @@
 // and how entries are judged known, new, stale or expired.
 import { describe, expect, it } from 'vitest';
 import { contract, errorForFault, type FaultName } from '../contract/index.ts';
-import type { RuleResult } from '../conformance/result.ts';
-import { fingerprintOf, findingOf, identify, normaliseDetail } from '../conformance/fingerprint.ts';
+import type { RuleResult } from '../verdicts/result.ts';
+import { fingerprintOf, findingOf, identify, normaliseDetail } from '../verdicts/fingerprint.ts';
 import { applyBaseline, parseBaseline, BaselineError, type Baseline } from './baseline.ts';
 
 const failure = (ruleId: string, expected: string, actual: string, message = 'm') => ({ ruleId, check: 'isOneOfErrors', message, expected, actual });

@@ -2,7 +2,7 @@
 // expired entries) do; stale entries fail it only with --fail-on-stale. Without a baseline nothing
 // changes. RUNBASE_STRICT and RUNBASE_REQUIRE_ALL keep their meaning: a strict warning or a required
 // skip fails as before unless every finding in it is known (a skip has none).
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { EXIT, type RuleOutcome } from './outcomes.ts';
 import { allKnown, applyBaseline, baselineLine, type Baseline, type BaselineVerdict } from './baseline.ts';
 import type { ConformanceReport } from './model.ts';

@@ -2,12 +2,12 @@
 // first (each expandable with its exchange and a copyable curl), then the verdict matrices by family
 // and by documented error with a legend of their chips, then every other rule.
 import { contract } from '../contract/index.ts';
-import type { RuleResult, Verdict } from '../conformance/result.ts';
+import type { RuleResult, Verdict } from '../verdicts/result.ts';
 import type { ConformanceReport } from './model.ts';
 import { formatDuration, summaryLine } from './markdown.ts';
-import { htmlText } from '../conformance/escape.ts';
+import { htmlText } from '../verdicts/escape.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
-import { identityLines } from '../conformance/fingerprint.ts';
+import { identityLines } from '../verdicts/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 
 const esc = htmlText;

@@ -1,10 +1,10 @@
 // junit.xml: one test case per rule, named by id and title (stable from run to run, no seeds).
 import type { ConformanceReport } from './model.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { curlCommand } from './curl.ts';
-import { xmlText } from '../conformance/escape.ts';
+import { xmlText } from '../verdicts/escape.ts';
 import { verdictCause } from './markdown.ts';
-import { identityLines } from '../conformance/fingerprint.ts';
+import { identityLines } from '../verdicts/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 
 const xml = xmlText;

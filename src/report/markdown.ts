@@ -1,10 +1,10 @@
 // conformance.md: a summary line, then failures first (with their reproduction), warnings, skips,
 // observations. Also what is appended to $GITHUB_STEP_SUMMARY.
 import type { ConformanceReport } from './model.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { curlCommand, reproductionNote } from './curl.ts';
-import { mdCode, mdFence, mdText } from '../conformance/escape.ts';
-import { identityLines } from '../conformance/fingerprint.ts';
+import { mdCode, mdFence, mdText } from '../verdicts/escape.ts';
+import { identityLines } from '../verdicts/fingerprint.ts';
 import { allKnown } from './baseline.ts';
 import { pacingMarkdown } from './pacing.ts';
 

@@ -1,10 +1,10 @@
 // The conformance report: one document, built once from the rule verdicts, written in every format.
 // Schema of conformance.json: docs/report-schema.md. Bump REPORT_SCHEMA_VERSION on any change to it.
 import { contract } from '../contract/index.ts';
-import type { RuleResult, Verdict } from '../conformance/result.ts';
+import type { RuleResult, Verdict } from '../verdicts/result.ts';
 import { inShard, type Shard } from '../contract/shard.ts';
 import { inSelection } from '../contract/rule-selection.ts';
-import { identify } from '../conformance/fingerprint.ts';
+import { identify } from '../verdicts/fingerprint.ts';
 import type { GateVerdict } from './gate.ts';
 import type { PacingSummary } from './pacing.ts';
 

@@ -1,6 +1,6 @@
 // From vitest's test cases to rule outcomes and the exit code: 0 conforms, 1 broken, 2 error.
 import type { TestCase } from 'vitest/node';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 
 export const EXIT = { conforms: 0, broken: 1, error: 2 } as const;
 

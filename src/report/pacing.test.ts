@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../contract/index.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { budgetMs, pacingSummary } from './pacing.ts';
 
 const { requests, windowSeconds } = contract.limits.rateLimit;

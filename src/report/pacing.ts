@@ -8,7 +8,7 @@
 // admitted (each must find its key untouched for a window, and some wait windows out) is added:
 // no other key can cover it. With more keys, other work can run meanwhile.
 import { contract } from '../contract/index.ts';
-import type { RuleResult } from '../conformance/result.ts';
+import type { RuleResult } from '../verdicts/result.ts';
 import { maxLongLeases } from '../http/scheduler/leases.ts';
 
 export interface PacingProjection { keys: number; floorMs: number; estimateMs: number }

@@ -1,9 +1,9 @@
 // The reporter's progress: on a terminal one live line, rewritten in place; without one (CI) a line
-// every LINE_EVERY_MS. It reads what the worker writes (src/report/progress-feed.ts). The ETA is the
+// every LINE_EVERY_MS. It reads what the worker writes (src/conformance/progress-feed.ts). The ETA is the
 // estimated remaining requests over the rate the scheduler admits on the pool; against a virtual
 // clock time is simulated, so no ETA is shown.
 import { readFileSync } from 'node:fs';
-import type { ProgressSnapshot } from './progress-feed.ts';
+import type { ProgressSnapshot } from '../verdicts/progress.ts';
 import { formatDuration } from './markdown.ts';
 
 export type ProgressMode = 'live' | 'lines' | 'off';

@@ -3,18 +3,17 @@
 // through the redaction of every configured key, as a last guard behind the harness's own.
 import type { Reporter, SerializedError, TestCase, TestModule, Vitest } from 'vitest/node';
 import { DEFAULTS, type Config } from '../settings/index.ts';
-import { secretsOf } from '../conformance/session.ts';
-import { redactText, type Secrets } from '../conformance/redact.ts';
+import { redactText, secretsOf, type Secrets } from '../verdicts/redact.ts';
 import { buildReport, type ConformanceReport } from './model.ts';
 import { exitCodeFor, outcomeOf, EXIT, type RuleOutcome } from './outcomes.ts';
 import { writeReport, type WrittenReport } from './write.ts';
 import { loadSettingsStep } from './curl.ts';
 import { formatDuration, slowest, summaryLine } from './markdown.ts';
-import { consoleSafe, oneLine } from '../conformance/escape.ts';
+import { consoleSafe, oneLine } from '../verdicts/escape.ts';
 import { LINE_EVERY_MS, progressLine, progressMode, readSnapshot, type ProgressMode } from './progress.ts';
 import { shardLabel } from '../contract/shard.ts';
 import { gateOutcomes, markKnown, baselineSummaryLines, type RunBaseline } from './gate.ts';
-import { identityLines } from '../conformance/fingerprint.ts';
+import { identityLines } from '../verdicts/fingerprint.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';

@@ -6,8 +6,8 @@ import type { ConformanceReport } from './model.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderJunit } from './junit.ts';
 import { renderHtml } from './html.ts';
-import { redactText, type Secrets } from '../conformance/redact.ts';
-import type { RecordedExchange } from '../conformance/result.ts';
+import { redactText, type Secrets } from '../verdicts/redact.ts';
+import type { RecordedExchange } from '../verdicts/result.ts';
 import { placeholdersIn } from './curl.ts';
 
 /** Where whole request bodies that the report cut are saved, under the report directory. */

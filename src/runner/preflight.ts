@@ -12,8 +12,7 @@ import { waitFreshWindow } from '../http/pacing.ts';
 import { realClock } from '../http/clock.ts';
 import { TargetError, type Exchange } from '../contract/exchange.ts';
 import { absentRunId, readRun } from '../conformance/requests.ts';
-import { secretsOf } from '../conformance/session.ts';
-import { redactText } from '../conformance/redact.ts';
+import { redactText, secretsOf } from '../verdicts/redact.ts';
 import { describeAnswer, isRateLimited, matchingError } from '../oracles/error-answer.ts';
 
 export const PREFLIGHT_MAX_REQUESTS = 10;

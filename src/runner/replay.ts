@@ -5,9 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { contract, type ErrorEntry } from '../contract/index.ts';
 import type { Config } from '../settings/index.ts';
-import type { Failure, RecordedExchange } from '../conformance/result.ts';
-import { keyPlaceholders } from '../conformance/fixtures.ts';
-import { ENCODED_PLACEHOLDER, redactText } from '../conformance/redact.ts';
+import type { Failure, RecordedExchange } from '../verdicts/result.ts';
+import { ENCODED_PLACEHOLDER, redactText, secretsOf } from '../verdicts/redact.ts';
 import { asWritten, createClient } from '../http/client.ts';
 import type { Exchange } from '../contract/exchange.ts';
 import { describeAnswer, hasDocumentedMessage, isNotError, isOneOfErrors } from '../oracles/error-answer.ts';
@@ -16,7 +15,7 @@ import { no5xx, serverErrorShape } from '../oracles/server.ts';
 import { createdRun } from '../oracles/runs.ts';
 import { noSecretEcho } from '../oracles/secrets.ts';
 import type { Violation } from '../oracles/types.ts';
-import { fingerprintOf, findingOf, rerunCommands } from '../conformance/fingerprint.ts';
+import { fingerprintOf, findingOf, rerunCommands } from '../verdicts/fingerprint.ts';
 import { EXIT } from '../report/outcomes.ts';
 import { resolveTarget, type RunSettings } from './global-setup.ts';
 import { GateArgsError, lastReport } from './gate-args.ts';
@@ -64,7 +63,7 @@ const tryJson = (text: string): unknown => { try { return JSON.parse(text); } ca
 /** Placeholder ($RUNBASE_…, $RUNBASE_API_KEY[n], …#secret) → this run's value. */
 function placeholderValues(config: Config): Map<string, string> {
   const values = new Map<string, string>();
-  for (const [key, placeholder] of keyPlaceholders(config)) {
+  for (const [key, placeholder] of secretsOf(config)) {
     values.set(placeholder, key);
     if (key.startsWith(contract.limits.keys.prefix)) values.set(`${placeholder}#secret`, key.slice(contract.limits.keys.prefix.length));
   }
@@ -101,7 +100,7 @@ function recordedBody(request: RecordedExchange['request'], values: Map<string, 
 export async function replay(caseId: string, settings: RunSettings): Promise<number> {
   const { config } = settings;
   // The keys of the target the case goes to (a fresh embedded emulator has its own) never print.
-  let secrets = keyPlaceholders(config);
+  let secrets = secretsOf(config);
   const say = (line: string) => console.log(redactText(line, secrets));
   let stop = async () => {};
   try {
@@ -123,7 +122,7 @@ export async function replay(caseId: string, settings: RunSettings): Promise<num
       target = resolved.target.config;
     }
     if (target.target.kind !== 'remote') throw new ReplayError('no target to send to');
-    secrets = keyPlaceholders(target);
+    secrets = secretsOf(target);
     const values = placeholderValues(target);
     const { request } = failure.exchange;
     const url = target.target.origin + asWritten(fill(request.url, values)).path;

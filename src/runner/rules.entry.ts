@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { AGGREGATING, conformanceRank } from './sequencer.ts';
 import { getSession } from '../conformance/session.ts';
-import { startProgressFeed } from '../report/progress-feed.ts';
+import { startProgressFeed } from '../conformance/progress-feed.ts';
 import { familiesOf } from '../contract/rule-selection.ts';
 
 const SUITES = fileURLToPath(new URL('../../suites/', import.meta.url));

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, provisionFixtures } from '../emulator/index.ts';
 import type { ConformanceReport } from '../report/model.ts';
-import { NOTHING_JUDGED, type RuleResult } from '../conformance/result.ts';
+import { NOTHING_JUDGED, type RuleResult } from '../verdicts/result.ts';
 import { isProbeFailure } from '../conformance/documented-errors.ts';
 import type { Deviation } from './deviations.ts';
 

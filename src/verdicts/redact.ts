@@ -1,10 +1,25 @@
 // Secrets never leave the process: every exchange is redacted before it is recorded anywhere.
 import type { Exchange } from '../contract/exchange.ts';
+import { KEY_FIXTURES, fixtureEnv, poolPlaceholder } from '../contract/key-fixtures.ts';
+import type { Config } from '../settings/index.ts';
 import type { RecordedExchange } from './result.ts';
 import { BASE64_TOKEN, MAX_BASE64_NESTING, decodeBase64Token, encodedSecretForms, type SecretForm } from '../oracles/secrets.ts';
 
 /** Secret value → placeholder such as `$RUNBASE_DISABLED_KEY`. */
 export type Secrets = ReadonlyMap<string, string>;
+
+/** Every configured secret → its placeholder: pool keys, fixture keys, the admin token. Here, not in
+ * the harness, because the reporter and the CLIs redact with it too. */
+export function secretsOf(config: Config): Map<string, string> {
+  const map = new Map<string, string>();
+  config.keys.pool.forEach((key, i) => map.set(key, poolPlaceholder(i, config.keys.pool.length)));
+  for (const [fixture, field] of Object.entries(KEY_FIXTURES)) {
+    const key = config.keys[field];
+    if (key) map.set(key, `$${fixtureEnv(fixture)}`);
+  }
+  if (config.admin) map.set(config.admin.token, `$${fixtureEnv('emulatorState', 1)}`);
+  return map;
+}
 
 const MAX_RECORDED_BODY = 4096;
 

@@ -3,18 +3,8 @@
 // (the file the reporter chose, handed to the worker by the run). Written at most every FEED_MS, atomically.
 import { renameSync, writeFileSync } from 'node:fs';
 import { contract } from '../contract/index.ts';
-import type { Session } from '../conformance/session.ts';
-
-export interface ProgressSnapshot {
-  /** Requests sent so far by the rules. */
-  requests: number;
-  maxRequests: number;
-  /** Requests per second the scheduler admits over the whole pool (K keys × the documented limit). */
-  poolRatePerSecond: number;
-  /** Cases per property (RUNBASE_RUNS): about the requests of a typical rule, before any has run. */
-  casesPerProperty?: number;
-  clock: 'real' | 'virtual';
-}
+import type { ProgressSnapshot } from '../verdicts/progress.ts';
+import type { Session } from './session.ts';
 
 const FEED_MS = 500;
 

@@ -35,7 +35,7 @@ export interface Failure {
   shrinks?: number;
   /** Which rule's test sent the exchange, when it is not this rule. */
   seenIn?: string;
-  /** Stable identity of what is wrong (src/report/fingerprint.ts): same bug, same fingerprint. */
+  /** Stable identity of what is wrong (src/verdicts/fingerprint.ts): same bug, same fingerprint. */
   fingerprint?: string;
   /** What is wrong, normalised: the text the fingerprint is made from. */
   finding?: string;

@@ -5,7 +5,7 @@
 // fingerprint under any seed, RUNBASE_RUNS or shard; two bugs on one rule give two.
 import { createHash } from 'node:crypto';
 import { contract } from '../contract/index.ts';
-import type { Failure } from '../conformance/result.ts';
+import type { Failure } from './result.ts';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
