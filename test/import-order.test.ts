@@ -78,6 +78,8 @@ describe('imports point one way', () => {
     for (const harness of ['src/conformance/session.ts', 'src/pact/verify.ts', 'src/runner/main.ts']) {
       expect(violations([{ from: 'src/report/reporter.ts', to: harness }], layers), harness).toHaveLength(1);
     }
+    // Side by side: the harness does not write reports either.
+    expect(violations([{ from: 'src/conformance/rule.ts', to: 'src/report/model.ts' }], layers)).toHaveLength(1);
   });
 
   it('catches an import that goes up, one beside it, and a folder no layer holds', () => {
