@@ -2,9 +2,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { ConformanceSequencer } from './src/runner/sequencer.ts';
 import { DEFAULTS } from './src/settings/index.ts';
 
-// Three projects: `conformance` is the product (suites/, run by `npm test` through src/cli/run.ts),
-// `self` is the project's own fast tests (`npm run test:self`), `network` its real-time proofs
-// (`npm run test:network`: latency proxies, the one-key Pact run, the emulator in real time).
+// Four projects: `conformance` is the product (suites/, run by `npm test` through src/cli/run.ts),
+// `self` is the project's own fast tests (`npm run test:self`, the inner loop), `proofs` the proofs
+// that run the whole suite many times (`npm run test:proofs`: deviant matrices, every emulator choice,
+// hostile targets, signals, interop), `network` its real-time proofs (`npm run test:network`: latency
+// proxies, the one-key Pact run, the emulator in real time).
 export default defineConfig({
   test: {
     env: { PACT_DO_NOT_TRACK: 'true' },
@@ -33,14 +35,27 @@ export default defineConfig({
         test: {
           name: 'self',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          // The real-time proofs are their own project (`npm run test:network`).
-          exclude: [...configDefaults.exclude, 'test/network/**'],
+          // The whole-run and real-time proofs are their own projects.
+          exclude: [...configDefaults.exclude, 'test/proofs/**', 'test/network/**'],
           // Prerequisites first (fails in seconds with CI=true), and the clone's reports/ left untouched.
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Three files at once on two cores (vitest's default is one fewer than the CPUs): several
           // spend part of their time waiting on child processes and timeouts, not on the CPU.
+          maxWorkers: 3,
+          maxConcurrency: 10,
+        },
+      },
+      {
+        test: {
+          name: 'proofs',
+          include: ['test/proofs/**/*.test.ts'],
+          // The same prerequisites check: the interop proofs need Java, the reproductions curl.
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+          // Most of their time is child processes and timeouts, not this worker's CPU.
           maxWorkers: 3,
           maxConcurrency: 10,
         },

@@ -20,7 +20,7 @@ function throttleAnonymous(retryAfterSeconds?: number): Step[] {
     return retryAfterSeconds === undefined ? answer : { ...answer, headers: { ...answer.headers, 'retry-after': String(retryAfterSeconds) } };
   };
   // The preflight's keyless probe gets through: this target starts throttling once the run is under way
-  // (a target that throttles every caller from the start is the preflight's exit 2, test/hostile.test.ts).
+  // (a target that throttles every caller from the start is the preflight's exit 2, test/proofs/hostile.test.ts).
   const preflightPath = readRun(absentRunId('preflight', DEFAULTS.seed)).path;
   return [{ name: 'throttleAnonymous', run: (ctx) => (ctx.call.headers.authorization === undefined && !ctx.call.path.endsWith(preflightPath) ? refuse() : undefined) }, ...faithfulSteps];
 }

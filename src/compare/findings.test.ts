@@ -1,5 +1,5 @@
 // The pure part of compare: answers reduced to aspects, differences grouped into distinct findings,
-// and the scores, on hand-made exchanges (test/compare.test.ts runs the whole thing over HTTP).
+// and the scores, on hand-made exchanges (test/proofs/compare.test.ts runs the whole thing over HTTP).
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../contract/exchange.ts';
 import { aspectDistance, aspectsOf, compareContract } from './aspects.ts';

@@ -73,7 +73,7 @@ function fixedWindow(limit: RateLimit, wallClock: boolean): RateLimiter {
 }
 
 // Stryker disable all: parsing and describing `npm run emulator -- --rate-limit`, load mode only (the
-// conformance run always has the documented limit); test/emulator-cli.test.ts covers the option.
+// conformance run always has the documented limit); test/proofs/emulator-cli.test.ts covers the option.
 /** `off`, or `N/Ms` (N requests per M milliseconds per key), as `--rate-limit` takes it. */
 export function parseRateLimit(text: string): RateLimit | 'off' {
   if (text === 'off') return 'off';

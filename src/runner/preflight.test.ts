@@ -1,5 +1,5 @@
 // The preflight's judgements, on recorded answers (the requests themselves are exercised end to end
-// against hostile loopback servers in test/hostile.test.ts).
+// against hostile loopback servers in test/proofs/hostile.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../contract/exchange.ts';
 import { loadConfig } from '../settings/index.ts';

@@ -17,19 +17,19 @@ export const chromiumPath = (env: NodeJS.ProcessEnv = process.env): string => en
 
 export function prerequisites(root: string, env: NodeJS.ProcessEnv = process.env): Prerequisite[] {
   return [
-    { name: 'curl', neededBy: 'test/reproduce.test.ts (runs the printed curl reproductions)', missing: () => runs('curl', ['--version']) },
-    { name: 'bash', neededBy: 'test/reproduce.test.ts, test/docs-examples.test.ts', missing: () => runs('bash', ['-c', 'true']) },
-    { name: 'sh', neededBy: 'test/reproduce.test.ts (POSIX sh)', missing: () => runs('sh', ['-c', 'true']) },
+    { name: 'curl', neededBy: 'test/proofs/reproduce.test.ts (runs the printed curl reproductions)', missing: () => runs('curl', ['--version']) },
+    { name: 'bash', neededBy: 'test/proofs/reproduce.test.ts, test/proofs/docs-examples.test.ts', missing: () => runs('bash', ['-c', 'true']) },
+    { name: 'sh', neededBy: 'test/proofs/reproduce.test.ts (POSIX sh)', missing: () => runs('sh', ['-c', 'true']) },
     { name: 'Chromium', neededBy: 'test/report.test.ts (renders the HTML report)', missing: () => (existsSync(chromiumPath(env)) ? undefined : `no Chromium at ${chromiumPath(env)} (set CHROMIUM_PATH, or apt-get install chromium)`) },
     {
-      name: 'Java 17+', neededBy: 'test/interop.test.ts (Specmatic)', missing: () => {
+      name: 'Java 17+', neededBy: 'test/proofs/interop.test.ts (Specmatic)', missing: () => {
         const java = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 10_000 });
         if (java.error || java.status !== 0) return 'java not found on PATH (apt-get install openjdk-17-jre-headless)';
         const major = Number(/version "(\d+)/.exec(java.stderr)?.[1] ?? 0);
         return major >= 17 ? undefined : `Java 17+ needed, found ${java.stderr.split('\n')[0]}`;
       },
     },
-    { name: 'specmatic, prism, dredd', neededBy: 'test/interop.test.ts', missing: () => {
+    { name: 'specmatic, prism, dredd', neededBy: 'test/proofs/interop.test.ts', missing: () => {
       const absent = [['specmatic', 'specmatic/specmatic.jar'], ['prism', '.bin/prism'], ['dredd', '.bin/dredd']].filter(([, f]) => !existsSync(join(root, 'node_modules', f!))).map(([n]) => n);
       return absent.length ? `${absent.join(', ')} not installed (npm ci)` : undefined;
     } },

@@ -8,14 +8,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, type Step } from '../src/emulator/index.ts';
-import { combinedSteps } from '../src/selftest/combined.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { runnerPool } from '../src/selftest/matrix.ts';
-import { shardOfRule } from '../src/contract/shard.ts';
-import { contract } from '../src/contract/index.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import type { Baseline } from '../src/report/baseline.ts';
+import { startEmulator, provisionFixtures, type Step } from '../../src/emulator/index.ts';
+import { combinedSteps } from '../../src/selftest/combined.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { runnerPool } from '../../src/selftest/matrix.ts';
+import { shardOfRule } from '../../src/contract/shard.ts';
+import { contract } from '../../src/contract/index.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import type { Baseline } from '../../src/report/baseline.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbase-baseline-'));
 const pool = runnerPool(1);

@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countedEmulator, type HostileTarget, type ProxyCounts } from '../src/selftest/hostile.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
-import { LOCK_FILE } from '../src/runner/run-lock.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { cleanEnv, repoRoot, runConformance } from './helpers.ts';
+import { countedEmulator, type HostileTarget, type ProxyCounts } from '../../src/selftest/hostile.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../../src/runner/preflight.ts';
+import { LOCK_FILE } from '../../src/runner/run-lock.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { cleanEnv, repoRoot, runConformance } from '../helpers.ts';
 
 /** Requests seen at the proxy before the signal: the rules are well under way by then. */
 const SIGNAL_AFTER = PREFLIGHT_MAX_REQUESTS + 150;

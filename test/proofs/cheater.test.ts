@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract } from '../src/contract/index.ts';
-import { cheaterAfter, type ProxyCounts } from '../src/selftest/hostile.ts';
-import { runnerPool } from '../src/selftest/matrix.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
+import { contract } from '../../src/contract/index.ts';
+import { cheaterAfter, type ProxyCounts } from '../../src/selftest/hostile.ts';
+import { runnerPool } from '../../src/selftest/matrix.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../../src/runner/preflight.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
 
 const RUNS = '3';
 /** Steps through the run: this many values of N, spread evenly, plus the last few requests. */

@@ -4,10 +4,10 @@
 // warned or skipped. Whole runs in long-lived runner processes, as the mutation matrix runs them:
 // 24 single values and 19 pairwise rows (the first all defaults), 43 runs of ≈ 5 s CPU each.
 import { describe, expect, it } from 'vitest';
-import { choiceCatalogue } from '../src/contract/emulator-choices.ts';
-import { describeChoiceSet, pairwiseChoiceSets, singleChoiceSets, type ChoiceSet } from '../src/selftest/choice-matrix.ts';
-import { NOTHING_JUDGED } from '../src/verdicts/result.ts';
-import { pool, runAgainst, runnerPool } from '../src/selftest/matrix.ts';
+import { choiceCatalogue } from '../../src/contract/emulator-choices.ts';
+import { describeChoiceSet, pairwiseChoiceSets, singleChoiceSets, type ChoiceSet } from '../../src/selftest/choice-matrix.ts';
+import { NOTHING_JUDGED } from '../../src/verdicts/result.ts';
+import { pool, runAgainst, runnerPool } from '../../src/selftest/matrix.ts';
 
 const SEED = 1;
 const RUNS = 10;

@@ -2,9 +2,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { runConformance } from './helpers.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { runConformance } from '../helpers.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });

@@ -9,10 +9,10 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, faithfulSteps, type RunningEmulator } from '../src/emulator/index.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { contract } from '../src/contract/index.ts';
-import { cleanEnv, repoRoot } from './helpers.ts';
+import { startEmulator, provisionFixtures, faithfulSteps, type RunningEmulator } from '../../src/emulator/index.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { contract } from '../../src/contract/index.ts';
+import { cleanEnv, repoRoot } from '../helpers.ts';
 
 const running: RunningEmulator[] = [];
 const stopAfterwards: (() => Promise<void>)[] = [];

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { cleanEnv, repoRoot } from './helpers.ts';
-import { makeSandbox } from './sandbox.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import { cleanEnv, repoRoot } from '../helpers.ts';
+import { makeSandbox } from '../sandbox.ts';
 
 export interface ShellBlock { file: string; line: number; text: string; notRun?: string }
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { contract, errorByCode } from '../src/contract/index.ts';
-import { cleanEnv, repoRoot } from './helpers.ts';
+import { contract, errorByCode } from '../../src/contract/index.ts';
+import { cleanEnv, repoRoot } from '../helpers.ts';
 
 function startCli(args: string[]) {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/emulator.ts', ...args], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

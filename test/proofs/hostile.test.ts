@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { hostileCases, findPlanted, plantedSecrets, type HostileTarget } from '../src/selftest/hostile.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { runConformance, type CliRun } from './helpers.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import { hostileCases, findPlanted, plantedSecrets, type HostileTarget } from '../../src/selftest/hostile.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { runConformance, type CliRun } from '../helpers.ts';
 
 const RUN_BOUND_MS = 150_000;
 const REPORTS = ['conformance.json', 'conformance.md', 'junit.xml', 'conformance.html'];

@@ -6,10 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deviations, deviationByName } from '../src/selftest/deviations.ts';
-import { MATRIX_DEFAULTS, runMatrix, writeMutationReport, type MatrixResult } from '../src/selftest/matrix.ts';
-import { contract } from '../src/contract/index.ts';
-import { repoRoot, cleanEnv, runConformance } from './helpers.ts';
+import { deviations, deviationByName } from '../../src/selftest/deviations.ts';
+import { MATRIX_DEFAULTS, runMatrix, writeMutationReport, type MatrixResult } from '../../src/selftest/matrix.ts';
+import { contract } from '../../src/contract/index.ts';
+import { repoRoot, cleanEnv, runConformance } from '../helpers.ts';
 
 const SEEDS = Array.from({ length: MATRIX_DEFAULTS.seeds }, (_, i) => i + 1);
 let matrix: MatrixResult;

@@ -5,10 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countedEmulator, redirectsAfter, type ProxyCounts } from '../src/selftest/hostile.ts';
-import { PREFLIGHT_MAX_REQUESTS } from '../src/runner/preflight.ts';
-import { proxyFor } from '../src/http/client.ts';
-import { runConformance } from './helpers.ts';
+import { countedEmulator, redirectsAfter, type ProxyCounts } from '../../src/selftest/hostile.ts';
+import { PREFLIGHT_MAX_REQUESTS } from '../../src/runner/preflight.ts';
+import { proxyFor } from '../../src/http/client.ts';
+import { runConformance } from '../helpers.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => { for (const close of closers) await close(); });

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { pactPath } from '../src/pact/verify.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { runConformance } from './helpers.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import { pactPath } from '../../src/pact/verify.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { runConformance } from '../helpers.ts';
 
 interface Seen { method: string; url: string; body: string; auth?: string }
 

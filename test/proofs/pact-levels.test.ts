@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contract } from '../src/contract/index.ts';
-import { startEmulator, provisionFixtures, type Answer, type RunningEmulator, type Step } from '../src/emulator/index.ts';
-import { rewrite } from '../src/selftest/deviations.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { pactPath } from '../src/pact/verify.ts';
-import { runConformance } from './helpers.ts';
+import { contract } from '../../src/contract/index.ts';
+import { startEmulator, provisionFixtures, type Answer, type RunningEmulator, type Step } from '../../src/emulator/index.ts';
+import { rewrite } from '../../src/selftest/deviations.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { pactPath } from '../../src/pact/verify.ts';
+import { runConformance } from '../helpers.ts';
 
 const emulators: RunningEmulator[] = [];
 afterAll(async () => { for (const e of emulators) await e.close(); });

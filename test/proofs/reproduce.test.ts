@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contract } from '../src/contract/index.ts';
-import { startEmulator, provisionFixtures, type RunningEmulator } from '../src/emulator/index.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { curlCommand, reproductionNote } from '../src/report/curl.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import type { Failure } from '../src/verdicts/result.ts';
-import { cleanEnv, runConformance } from './helpers.ts';
+import { contract } from '../../src/contract/index.ts';
+import { startEmulator, provisionFixtures, type RunningEmulator } from '../../src/emulator/index.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { curlCommand, reproductionNote } from '../../src/report/curl.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import type { Failure } from '../../src/verdicts/result.ts';
+import { cleanEnv, runConformance } from '../helpers.ts';
 
 const HAS_CURL = spawnSync('curl', ['--version']).status === 0;
 // A developer without curl skips (with this reason); CI must have it.

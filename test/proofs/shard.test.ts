@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, provisionFixtures } from '../src/emulator/index.ts';
-import { deviationByName } from '../src/selftest/deviations.ts';
-import { main as merge } from '../src/cli/report-merge.ts';
-import { contract } from '../src/contract/index.ts';
-import type { ConformanceReport } from '../src/report/model.ts';
-import { runConformance } from './helpers.ts';
+import { startEmulator, provisionFixtures } from '../../src/emulator/index.ts';
+import { deviationByName } from '../../src/selftest/deviations.ts';
+import { main as merge } from '../../src/cli/report-merge.ts';
+import { contract } from '../../src/contract/index.ts';
+import type { ConformanceReport } from '../../src/report/model.ts';
+import { runConformance } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbase-shards-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

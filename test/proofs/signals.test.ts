@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv } from './helpers.ts';
-import { makeSandbox } from './sandbox.ts';
+import { cleanEnv } from '../helpers.ts';
+import { makeSandbox } from '../sandbox.ts';
 
 const STOP_BOUND_MS = 2_000;
 const LEFTOVER_BOUND_MS = 10_000;
