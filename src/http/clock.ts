@@ -7,8 +7,7 @@ const currentWork = new AsyncLocalStorage<string>();
 
 export interface Clock {
   now(): number;
-  /** Resolves after `ms`, or at once when `signal` aborts (a wait that something else may end first). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number): Promise<void>;
   /** Wait for something that is not time (a key another rule holds); a virtual clock may move meanwhile. */
   idle?<T>(waiting: Promise<T>): Promise<T>;
 }
@@ -35,14 +34,7 @@ export const activity = {
 };
 
 export function realClock(): Clock {
-  return {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-    }),
-  };
+  return { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))) };
 }
 
 /** An in-memory clock whose sleep moves itself: for unit tests of what waits on a clock. */
@@ -96,17 +88,10 @@ export function virtualClockOverHttp(adminUrl: string, adminToken: string): Virt
   return {
     now: () => cached,
     sync: async () => { await call('GET', '/admin/clock'); },
-    sleep: (ms, signal) => {
-      if (ms <= 0 || signal?.aborted) return Promise.resolve();
+    sleep: (ms) => {
+      if (ms <= 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const sleeper = { until: cached + ms, wake: resolve, fail: reject };
-        sleepers.push(sleeper);
-        // Ended early: no longer a sleeper, so it never counts as waiting while its rule works.
-        signal?.addEventListener('abort', () => {
-          const i = sleepers.indexOf(sleeper);
-          if (i !== -1) sleepers.splice(i, 1);
-          resolve();
-        }, { once: true });
+        sleepers.push({ until: cached + ms, wake: resolve, fail: reject });
         void advanceWhenAllWait();
       });
     },

@@ -22,12 +22,7 @@ export interface Leases {
   nextRelease(): Promise<void>;
 }
 
-/**
- * Leases with idle time that may wait for their key at once: all keys but one, so pool work always
- * has a key (one key: that key). Past it, a lease may still take a key that has already idled a whole
- * window (pool work has left it alone that long), so the rate-limit rules need not queue one behind
- * another while a key stands unused (two keys: 178 s → 169 s on the virtual clock, docs/speed.md).
- */
+/** Leases with idle time held at once: all keys but one, so pool work always has a key (one key: that key). */
 export const maxLongLeases = (poolSize: number): number => Math.max(1, poolSize - 1);
 
 /** Sends a leased key has budget for when it is handed over, idle time or not. */
@@ -54,23 +49,13 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
   let longLeases = 0;
 
   let released: { promise: Promise<void>; resolve: () => void } | undefined;
-  function releasedPromise(): Promise<void> {
+  function nextRelease(): Promise<void> {
     if (!released) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => { resolve = r; });
       released = { promise, resolve };
     }
-    return released.promise;
-  }
-  function nextRelease(): Promise<void> {
-    const promise = releasedPromise();
-    return clock.idle ? clock.idle(promise) : promise;
-  }
-  /** Wait for the next release, or until `t` if none comes first (one wait on the clock, not two). */
-  async function releaseOrUntil(t: number): Promise<void> {
-    const stop = new AbortController();
-    void releasedPromise().then(() => stop.abort());
-    await clock.sleep(t - clock.now(), stop.signal);
+    return clock.idle ? clock.idle(released.promise) : released.promise;
   }
   function announceRelease(): void {
     const waiting = released;
@@ -101,18 +86,11 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     const long = idle > 0;
     const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
     const roomForLong = () => !long || holdsOne || longLeases < maxLongLeases(pool.length);
-    // Past that cap, only a key already idle a whole window: it waits for nothing, and pool work has
-    // left it alone that long (maxLongLeases).
-    const idleNow = (k: string) => idleSince(k) <= clock.now();
-    const takeable = () => leasable.filter((k) => !leased.has(k) && (roomForLong() || idleNow(k)));
-    let free = takeable();
-    // Every candidate lent out (rules running at the same time): wait for one to come back, or until
-    // a free key will have idled a window (a send on it meanwhile puts that off: look again).
-    while (free.length === 0) {
-      const unleased = leasable.filter((k) => !leased.has(k));
-      if (unleased.length === 0) await nextRelease();
-      else await releaseOrUntil(Math.min(...unleased.map(idleSince)));
-      free = takeable();
+    let free = leasable.filter((k) => !leased.has(k));
+    // Every candidate lent out (rules running at the same time): wait for one to come back.
+    while (free.length === 0 || !roomForLong()) {
+      await nextRelease();
+      free = leasable.filter((k) => !leased.has(k));
     }
     if (long) longLeases++;
     // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
