@@ -65,7 +65,7 @@ describe('a cheater that answers 200 {} from request N on never gets a pass', ()
     expect(honest.code, tail(honest)).toBe(0);
     expect(honest.report?.unjudged).toBe(0);
     total = honest.counts.seen;
-  }, 180_000);
+  }, 600_000);
 
   it(`N stepping through the whole run (${STEPS} values from the preflight on, and ${FROM_THE_END.join(' and ')} before the end): exit 1 every time`, async () => {
     const ns = Array.from({ length: STEPS }, (_, i) => PREFLIGHT_MAX_REQUESTS + Math.floor(((total - PREFLIGHT_MAX_REQUESTS) * i) / STEPS));
