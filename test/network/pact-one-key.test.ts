@@ -20,7 +20,7 @@ describe('the PACT rules with one key against a real-time emulator', () => {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
     const oneKey = env.RUNBASE_API_KEY!.split(',')[0]!;
     const dir = mkdtempSync(join(tmpdir(), 'runbase-pact-one-key-'));
-    const run = await runConformance({ ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir }, 180_000, ['suites/pact.test.ts']);
+    const run = await runConformance({ ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir }, 480_000, ['suites/pact.test.ts']);
     const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport;
     const pact = report.rules.filter((r) => r.family === 'pact');
     expect(pact).toHaveLength(contract.rules.rules.filter((r) => r.family === 'pact').length);
