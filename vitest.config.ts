@@ -39,8 +39,9 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, 'test/proofs/**', 'test/network/**'],
           // Prerequisites first (fails in seconds with CI=true), and the clone's reports/ left untouched.
           globalSetup: ['test/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 60_000,
+          // Limits, not measurements: several files start whole runs in their hooks, three files at once.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           // Three files at once on two cores (vitest's default is one fewer than the CPUs): several
           // spend part of their time waiting on child processes and timeouts, not on the CPU.
           maxWorkers: 3,
