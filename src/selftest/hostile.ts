@@ -59,8 +59,8 @@ async function tcp(onSocket: (socket: Socket) => void): Promise<HostileTarget> {
 
 type Edit = (req: IncomingMessage, headers: Record<string, string>, body: Buffer) => { headers: Record<string, string>; body: Buffer };
 
-function forward(target: string, req: IncomingMessage, res: ServerResponse, body: Buffer, edit?: Edit): void {
-  const out = httpRequest(target + (req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
+function forward(target: string, req: IncomingMessage, res: ServerResponse, body: Buffer, edit?: Edit, fresh = false): void {
+  const out = httpRequest(target + (req.url ?? '/'), { method: req.method, headers: req.headers, ...(fresh ? { agent: false } : {}) }, (answer) => {
     const chunks: Buffer[] = [];
     answer.on('data', (c: Buffer) => chunks.push(c));
     answer.on('end', () => {
@@ -70,7 +70,9 @@ function forward(target: string, req: IncomingMessage, res: ServerResponse, body
       res.end(edited.body);
     });
   });
-  out.on('error', () => res.destroy());
+  // Node's agent may reuse a connection the emulator closed as idle at the same moment (both wait 5 s):
+  // that one is sent again on a new connection, as Node's docs advise; any other error cuts the client.
+  out.on('error', () => (out.reusedSocket && !fresh ? forward(target, req, res, body, edit, true) : res.destroy()));
   out.end(body);
 }
 
