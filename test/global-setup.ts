@@ -1,8 +1,9 @@
-// Before `npm run test:self` runs any test: its prerequisites (src/selftest/prerequisites.ts), and
+// Before `npm run test:self` (or `test:proofs`, which shares this setup) runs any test: its prerequisites (src/selftest/prerequisites.ts), and
 // the clone's reports/ left alone: every test writes its reports to a temporary directory, and the
 // run fails if anything in reports/ changed.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { missingPrerequisites } from '../src/selftest/prerequisites.ts';
 import { repoRoot } from './helpers.ts';
 
@@ -23,16 +24,18 @@ function snapshot(dir: string): Map<string, number> {
   return out;
 }
 
-export default function setup(): () => void {
+export default function setup(project: TestProject): () => void {
+  // The command the user typed, named in every message: the self and proofs projects share this setup.
+  const command = `test:${project.name}`;
   const missing = missingPrerequisites(repoRoot);
   if (missing.length && process.env.CI === 'true') {
-    throw new Error(`test:self cannot run with CI=true; missing:\n${missing.map((m) => `  - ${m}`).join('\n')}\n(.ci/run installs them; without CI=true their tests skip, saying so)`);
+    throw new Error(`${command} cannot run with CI=true; missing:\n${missing.map((m) => `  - ${m}`).join('\n')}\n(.ci/run installs them; without CI=true their tests skip, saying so)`);
   }
-  for (const m of missing) console.warn(`test:self: missing ${m}; its tests skip`);
+  for (const m of missing) console.warn(`${command}: missing ${m}; its tests skip`);
   const before = snapshot(REPORTS);
   return () => {
     const after = snapshot(REPORTS);
     const touched = [...after].filter(([p, t]) => before.get(p) !== t).map(([p]) => p);
-    if (touched.length) throw new Error(`test:self wrote into ${REPORTS}, the user's reports: ${touched.join(', ')}`);
+    if (touched.length) throw new Error(`${command} wrote into ${REPORTS}, the user's reports: ${touched.join(', ')}`);
   };
 }

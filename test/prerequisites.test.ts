@@ -22,10 +22,10 @@ it('names every missing prerequisite', () => {
   }
 });
 
-it('with CI=true, fails before any test runs, naming what is missing', async () => {
+it.each([['self', 'src/runner/runner.test.ts'], ['proofs', 'test/proofs/cli.test.ts']])('with CI=true, test:%s fails before any test runs, naming itself and what is missing', async (project, file) => {
   const bin = mkdtempSync(join(tmpdir(), 'runbase-node-only-'));
   symlinkSync(process.execPath, join(bin, 'node'));
-  const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'self', 'src/runner/runner.test.ts'], {
+  const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', project, file], {
     cwd: repoRoot, env: { ...cleanEnv(), CI: 'true', PATH: bin, CHROMIUM_PATH: join(bin, 'chromium') }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -34,7 +34,7 @@ it('with CI=true, fails before any test runs, naming what is missing', async () 
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   rmSync(bin, { recursive: true, force: true });
   expect(code, output).not.toBe(0);
-  expect(output).toContain('test:self cannot run with CI=true; missing:');
+  expect(output).toContain(`test:${project} cannot run with CI=true; missing:`);
   for (const name of ['curl', 'Chromium', 'Java 17+']) expect(output).toContain(`- ${name} (for `);
   // Not one test ran.
   expect(output).not.toMatch(/Tests +\d+ passed/);
