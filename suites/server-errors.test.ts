@@ -51,7 +51,6 @@ describe('server errors and robustness', () => {
 
   rule('SRV-500-SHAPE', async (r) => {
     const fives = r.session.log.filter((e) => e.exchange.response.status === 500);
-    if (fives.length === 0) r.note('no 500 seen in this run');
     judgeLog(r, fives, (entry) => serverErrorShape(entry.exchange));
   });
 

@@ -268,10 +268,10 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     };
     ctx.task.meta.runbase = result;
     const session = await getSession();
-    const skip = (reason: string): never => {
+    const skip = (reason: string, required = session.config.requireAll): never => {
       result.verdict = 'skipped';
       result.skipReason = reason;
-      if (session.config.requireAll) throw new Error(`${entry.id} was skipped (${reason}) and RUNBASE_REQUIRE_ALL is set`);
+      if (required) throw new Error(`${entry.id} was skipped (${reason}) and RUNBASE_REQUIRE_ALL is set`);
       return ctx.skip(`${entry.id}: ${reason}`);
     };
     // Once the target stopped answering, the rules left are not run: skipped, never failed.
@@ -312,7 +312,11 @@ export function rule(id: string, body: (r: RuleRun) => Promise<void>): void {
     // Nothing judged: a skip with the reason, never a pass.
     const judgedSomething = result.cases > 0 || result.failures.length > 0 || (entry.level === 'observe' && result.observations.length > 0);
     if (!judgedSomething) {
-      return skip(result.notes.find((n) => n.startsWith('inconclusive: ')) ?? `${NOTHING_JUDGED}${result.notes.length ? ` (${result.notes[0]})` : ''}`);
+      const inconclusive = result.notes.find((n) => n.startsWith('inconclusive: '));
+      if (inconclusive) return skip(inconclusive);
+      // A rule that judges only what a conforming target never produces is not required of it.
+      if (entry.onlyOn) return skip(`${NOTHING_JUDGED} (no ${entry.onlyOn} in this run)`, false);
+      return skip(`${NOTHING_JUDGED}${result.notes.length ? ` (${result.notes[0]})` : ''}`);
     }
     const events = session.scheduler.events().filter((e) => e.rule === entry.id);
     if (events.length) result.environmentEvents = events.map(({ kind, key, attempt, waitedMs }) => ({ kind, key, attempt, waitedMs }));

@@ -80,6 +80,12 @@ export interface RuleEntry {
   fixtures: string[];
   billable: boolean;
   security?: boolean;
+  /**
+   * The answers the rule judges, when only the target's own faults produce them (SRV-500-SHAPE: "500
+   * answers"). A run without any leaves the rule skipped, never passed; RUNBASE_REQUIRE_ALL does not fail
+   * it, as no fixture or setting could make a conforming target produce one.
+   */
+  onlyOn?: string;
   doc: string;
 }
 

@@ -1,7 +1,7 @@
 // Merging shard reports (RUNBASE_SHARD=i/n) into one report of the whole run: the rules of every
 // shard, the summary and exit code recomputed from them. Shards that cannot be one run (another
 // seed, contract, settings or catalogue, a shard missing or given twice) are refused.
-import { contract } from '../contract/index.ts';
+import { contract, ruleById } from '../contract/index.ts';
 import { buildReport, REPORT_SCHEMA_VERSION, type ConformanceReport } from './model.ts';
 import { allKnown } from './baseline.ts';
 import { mergeBaselines } from './gate.ts';
@@ -55,7 +55,7 @@ function mergedExitCode(reports: readonly ConformanceReport[], merged: Pick<Conf
   const rules = merged.baseline ? merged.rules.map((r) => (allKnown(r) ? { ...r, verdict: 'passed' as const } : r)) : merged.rules;
   let verdicts: number = EXIT.conforms;
   if (merged.errors.length || rules.some((r) => r.targetError)) verdicts = EXIT.error;
-  else if (rules.some((r) => r.verdict === 'failed') || (merged.settings.strict && rules.some((r) => r.verdict === 'warned')) || (merged.settings.requireAll && rules.some((r) => r.verdict === 'skipped'))) verdicts = EXIT.broken;
+  else if (rules.some((r) => r.verdict === 'failed') || (merged.settings.strict && rules.some((r) => r.verdict === 'warned')) || (merged.settings.requireAll && rules.some((r) => r.verdict === 'skipped' && !ruleById(r.id).onlyOn))) verdicts = EXIT.broken;
   return Math.max(worstShard, verdicts);
 }
 

@@ -26,11 +26,11 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<strin
 const KEY = { RUNBASE_API_KEY: 'sk-conformancetestkey0001' };
 
 describe('npm test', () => {
-  it('passes the embedded reference emulator with every rule executed; only SRV-500-SHAPE, with no 500 to judge, is skipped (never passed)', async () => {
-    const run = await runConformance({});
+  it('passes the embedded reference emulator with every rule executed, even under RUNBASE_REQUIRE_ALL; only SRV-500-SHAPE, with no 500 to judge, is skipped (never passed)', async () => {
+    const run = await runConformance({ RUNBASE_REQUIRE_ALL: '1' });
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toMatch(/conforms: \d+ passed, 0 failed, 0 warned, 1 skipped, \d+ observed \(exit 0\)/);
-    expect(run.stdout).toMatch(/- SRV-500-SHAPE +judged no case \(no 500 seen in this run\)/);
+    expect(run.stdout).toMatch(/- SRV-500-SHAPE +judged no case \(no 500 answers in this run\)/);
   });
 
   // One deviant here, read from the console as a user would; test/mutation.test.ts runs them all.
