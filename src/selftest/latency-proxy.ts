@@ -60,11 +60,14 @@ export async function startLatencyProxy(opts: LatencyOptions): Promise<LatencyPr
     const body = await readAll(req);
     await delay(out);
     const headers = { ...req.headers, host: target.host };
-    const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-      const r = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, resolve);
-      r.on('error', reject);
+    // A pooled connection the emulator closed as idle (5 s) just as it was reused fails at once; sent
+    // again on a new connection, as Node's docs advise, so the client never sees the proxy's own race.
+    const send = (retry = false): Promise<IncomingMessage> => new Promise<IncomingMessage>((resolve, reject) => {
+      const r = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: retry ? false : agent }, resolve);
+      r.on('error', (error) => (r.reusedSocket && !retry ? send(true).then(resolve, reject) : reject(error)));
       r.end(body);
     });
+    const upstream = await send();
     const answer = await readAll(upstream);
     await delay(back);
     count++;
