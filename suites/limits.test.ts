@@ -10,7 +10,7 @@ import { absentRunId, readRun } from '../src/conformance/requests.ts';
 import { fixtureKeyProperty } from '../src/conformance/patterns.ts';
 import { createRun } from '../src/conformance/requests.ts';
 import { configuredModel } from '../src/conformance/rule.ts';
-import type { KeySend } from '../src/http/scheduler.ts';
+import type { KeySend, LeaseOptions } from '../src/http/scheduler.ts';
 import { retryWait } from '../src/http/scheduler/retry.ts';
 import type { Exchange } from '../src/contract/exchange.ts';
 import { answeredAsError, describeAnswer, hasDocumentedMessage, isNotError, isOneOfErrors, isRateLimited } from '../src/oracles/error-answer.ts';
@@ -70,7 +70,20 @@ function timeOf(r: RuleRun, key: string, exchange: Exchange): { send: KeySend; h
 
 /** Lease a pool key that has been idle a whole window, run `body`, and hand it back. */
 async function withIdleKey<T>(r: RuleRun, body: (key: string) => Promise<T>, exclude: string[] = []): Promise<T> {
-  const lease = await r.session.scheduler.lease({ idleMs: windowMs, exclude });
+  return withLease(r, { idleMs: windowMs, exclude }, body);
+}
+
+/**
+ * Lease a pool key for a rule that pushes it past the limit and judges only what follows: another
+ * rule's burst may have left the key limited (every judgment reads the key's whole history), so no
+ * idle window is waited out. A rule that judges how many requests a key was admitted uses withIdleKey.
+ */
+async function withOverLimitKey<T>(r: RuleRun, body: (key: string) => Promise<T>): Promise<T> {
+  return withLease(r, { overLimit: true }, body);
+}
+
+async function withLease<T>(r: RuleRun, options: LeaseOptions, body: (key: string) => Promise<T>): Promise<T> {
+  const lease = await r.session.scheduler.lease(options);
   try {
     return await body(lease.key);
   } finally {
@@ -178,7 +191,7 @@ describe('rate limits', () => {
   });
 
   rule('RL-PER-KEY', async (r) => {
-    await withIdleKey(r, async (keyA) => {
+    await withOverLimitKey(r, async (keyA) => {
       const { limited } = await limitedBurst(r, keyA, 'key A');
       if (!limited) return;
       await withIdleKey(r, async (keyB) => {
@@ -209,7 +222,7 @@ describe('rate limits', () => {
   });
 
   rule('RL-RECOVERY', async (r) => {
-    await withIdleKey(r, async (key) => {
+    await withOverLimitKey(r, async (key) => {
       const { limited, sends } = await limitedBurst(r, key, 'the burst');
       if (!limited) return;
       const w = windowOf(r);

@@ -107,6 +107,45 @@ describe('scheduler', () => {
   });
 });
 
+describe('an over-limit lease', () => {
+  it('takes at once the key a burst left without budget, where an idle lease waits out a window', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a', 'b', 'c'] });
+    await scheduler.send({ key: 'a' }, async () => answer(200));
+    // A rule's burst leaves b over its budget.
+    const burst = await scheduler.lease({ idleMs: windowMs });
+    expect(burst.key).toBe('c');
+    for (let i = 0; i < 2 * requests + 1; i++) scheduler.record(burst.key);
+    burst.release();
+    expect(scheduler.readyAt('c')).toBeGreaterThan(clock.now());
+    const over = await scheduler.lease({ overLimit: true });
+    expect(over.key).toBe('c');
+    expect(clock.now()).toBe(0);
+    over.release();
+    // An idle lease on that key waits a whole window from its last send.
+    const idle = await scheduler.lease({ idleMs: windowMs, exclude: ['a', 'b'] });
+    expect(idle.key).toBe('c');
+    expect(clock.now()).toBeGreaterThan(windowMs);
+    idle.release();
+  });
+
+  it('is exclusive and held like an idle lease: pool work keeps a key', async () => {
+    const clock = manualClock(0);
+    const scheduler = createScheduler({ clock, pool: ['a', 'b'] });
+    const held = await activity.during('RL-A', () => scheduler.lease({ overLimit: true }));
+    let second: string | undefined;
+    const waiting = activity.during('RL-B', async () => { const l = await scheduler.lease({ overLimit: true }); second = l.key; l.release(); });
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    const used: string[] = [];
+    await scheduler.send({ pool: true }, async (k) => { used.push(k); return answer(200); });
+    expect(used).toEqual([held.key === 'a' ? 'b' : 'a']);
+    held.release();
+    await waiting;
+    expect(second).toBeDefined();
+  });
+});
+
 describe('scheduler usage per rule', () => {
   it('counts admitted sends per rule and key, and the key time a lease held idle beyond what it admitted', async () => {
     const clock = manualClock(0);

@@ -14,7 +14,7 @@ import { createLeases, type Lease, type LeaseOptions } from './scheduler/leases.
 import { backoffMs, retryWait } from './scheduler/retry.ts';
 
 export { Throttled } from './scheduler/retry.ts';
-export type { Lease } from './scheduler/leases.ts';
+export type { Lease, LeaseOptions } from './scheduler/leases.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */
 export interface KeySend extends TimedSend { exchange: Exchange }

@@ -8,7 +8,16 @@ export interface Lease { key: string; release(): void }
 
 /** A lease with idle time, once released: the key time it took from the run. */
 export interface LongLease { owner: string | undefined; key: string; idleFrom: number; releasedAt: number; admitted: number }
-export interface LeaseOptions { idleMs?: number; exclude?: readonly string[] }
+export interface LeaseOptions {
+  idleMs?: number;
+  exclude?: readonly string[];
+  /**
+   * The holder pushes the key past its limit itself and judges only what comes after (a refusal,
+   * a recovery): a key another rule's burst left limited serves it at once, and serves it best, as
+   * pacing could not use that key for a window anyway. Held as long as a lease with idle time.
+   */
+  overLimit?: boolean;
+}
 
 export interface Leases {
   lease(o?: LeaseOptions): Promise<Lease>;
@@ -69,21 +78,23 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
   }
 
   async function lease(o: LeaseOptions = {}): Promise<Lease> {
-    const idle = o.idleMs ?? 0;
+    const idle = o.overLimit ? 0 : o.idleMs ?? 0;
     // Idle for `idleMs`, and with budget for a few sends: a lease with no idle time (a Pact check,
     // which sends up to two requests unpaced) may come right after other rules filled the key's window.
+    // An over-limit lease needs neither: it may start at once on any key (sends that took their slot
+    // before it are in the key's history, which its holder judges by).
     const idleSince = (k: string) => {
       const last = budgets.lastSend(k);
-      return last === undefined ? clock.now() : Math.max(clock.now(), last + idle + marginMs + 1, budgets.readyFor(k, SHORT_LEASE_SENDS));
+      return last === undefined || o.overLimit ? clock.now() : Math.max(clock.now(), last + idle + marginMs + 1, budgets.readyFor(k, SHORT_LEASE_SENDS));
     };
     const candidates = pool.filter((k) => !(o.exclude ?? []).includes(k));
     if (candidates.length === 0) throw new Error('no pool key is free to lease');
     // Keys left to the rules that name them, unless nothing else could ever serve this lease.
-    // A lease with no idle time (a Pact check) is short and may take any key.
-    const leasable = idle > 0 && candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
+    // A short lease (a Pact check: no idle time, not over the limit) may take any key.
+    const long = idle > 0 || o.overLimit === true;
+    const leasable = long && candidates.some((k) => !reservedForNamed.has(k)) ? candidates.filter((k) => !reservedForNamed.has(k)) : candidates;
     // Leases that wait out a window hold a key unused meanwhile: at most all keys but one at a time,
     // so pool work always has a key (a rule that already holds one may take a second: RL-PER-KEY).
-    const long = idle > 0;
     const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
     const roomForLong = () => !long || holdsOne || longLeases < maxLongLeases(pool.length);
     let free = leasable.filter((k) => !leased.has(k));
@@ -95,8 +106,9 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     if (long) longLeases++;
     // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
     // rules that name pool keys name the first ones), so a lease rarely makes another rule wait.
-    const rank = (k: string) => [idleSince(k), pinned.has(k) ? 1 : 0, -pool.indexOf(k)] as const;
-    const before = (a: readonly number[], b: readonly number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+    // An over-limit lease prefers the key furthest from having budget: its time is worth least to pacing.
+    const rank = (k: string) => [idleSince(k), o.overLimit ? -budgets.readyFor(k, 1) : 0, pinned.has(k) ? 1 : 0, -pool.indexOf(k)] as const;
+    const before = (a: readonly number[], b: readonly number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!;
     const key = free.reduce((best, k) => (before(rank(k), rank(best)) < 0 ? k : best));
     leased.add(key);
     owners.set(key, activity.current());
