@@ -146,6 +146,19 @@ describe('an over-limit lease', () => {
   });
 });
 
+describe('the keys rules name', () => {
+  it('are the ones idle leases leave alone past four keys, and the whole pool up to four', async () => {
+    const clock = manualClock(0);
+    const eight = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'];
+    const scheduler = createScheduler({ clock, pool: eight });
+    expect(scheduler.namedKeys()).toEqual(['k1', 'k2']);
+    // As many idle leases as there are other keys: none of them takes a named key.
+    const held = await Promise.all(eight.slice(2).map((_, i) => activity.during(`RL-${i}`, () => scheduler.lease({ idleMs: windowMs }))));
+    expect(held.map((l) => l.key).filter((k) => scheduler.namedKeys().includes(k))).toEqual([]);
+    expect(createScheduler({ clock, pool: ['a', 'b', 'c', 'd'] }).namedKeys()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
 describe('scheduler usage per rule', () => {
   it('counts admitted sends per rule and key, and the key time a lease held idle beyond what it admitted', async () => {
     const clock = manualClock(0);

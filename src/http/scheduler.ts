@@ -44,6 +44,11 @@ export interface Scheduler {
   lease(opts?: LeaseOptions): Promise<Lease>;
   /** The earliest time `key` may send again. */
   readyAt(key: string): number;
+  /**
+   * The pool keys a rule should name when any key would do: the ones leases leave alone (past four
+   * keys), so its sends never wait out a rate-limit rule's chain of leases on one key.
+   */
+  namedKeys(): readonly string[];
   events(): SchedulerEvent[];
   stats(): { requests: number; perKey: Record<string, number> };
   /**
@@ -208,6 +213,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     limit: { ...limit, marginMs: margin },
     lease: leases.lease,
     readyAt,
+    namedKeys: leases.namedKeys,
     events: () => [...events],
     usage: (rule) => {
       const u = usageOf(rule);

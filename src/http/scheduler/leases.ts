@@ -29,6 +29,8 @@ export interface Leases {
   isPinned(key: string): boolean;
   /** Resolves at the next release (rules running at the same time wait their turn). */
   nextRelease(): Promise<void>;
+  /** The keys leases with idle time leave to the rules that name keys (the whole pool when none is kept). */
+  namedKeys(): readonly string[];
 }
 
 /** Leases with idle time held at once: all keys but one, so pool work always has a key (one key: that key). */
@@ -140,5 +142,6 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     pin: (key) => { pinned.add(key); },
     isPinned: (key) => pinned.has(key),
     nextRelease,
+    namedKeys: () => (reservedForNamed.size > 0 ? [...reservedForNamed] : pool),
   };
 }
