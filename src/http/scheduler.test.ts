@@ -112,7 +112,7 @@ describe('an over-limit lease', () => {
     const clock = manualClock(0);
     const scheduler = createScheduler({ clock, pool: ['a', 'b', 'c'] });
     await scheduler.send({ key: 'a' }, async () => answer(200));
-    // A rule's burst leaves b over its budget.
+    // A rule's burst leaves c over its budget.
     const burst = await scheduler.lease({ idleMs: windowMs });
     expect(burst.key).toBe('c');
     for (let i = 0; i < 2 * requests + 1; i++) scheduler.record(burst.key);

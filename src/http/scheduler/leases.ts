@@ -110,7 +110,7 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     // rules that name pool keys name the first ones), so a lease rarely makes another rule wait.
     // An over-limit lease prefers the key furthest from having budget: its time is worth least to pacing.
     const rank = (k: string) => [idleSince(k), o.overLimit ? -budgets.readyFor(k, 1) : 0, pinned.has(k) ? 1 : 0, -pool.indexOf(k)] as const;
-    const before = (a: readonly number[], b: readonly number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || a[3]! - b[3]!;
+    const before = (a: readonly number[], b: readonly number[]) => a.reduce((d, x, i) => d || x - b[i]!, 0);
     const key = free.reduce((best, k) => (before(rank(k), rank(best)) < 0 ? k : best));
     leased.add(key);
     owners.set(key, activity.current());
