@@ -13,15 +13,22 @@ import { runConformance } from '../helpers.ts';
 const emulators: RunningEmulator[] = [];
 afterAll(async () => { for (const e of emulators) await e.close(); });
 
+async function pactRunWithOneKey(): Promise<{ run: Awaited<ReturnType<typeof runConformance>>; report: ConformanceReport }> {
+  const emulator = await startEmulator({ clock: 'real' });
+  emulators.push(emulator);
+  const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
+  const oneKey = env.RUNBASE_API_KEY!.split(',')[0]!;
+  const dir = mkdtempSync(join(tmpdir(), 'runbase-pact-one-key-'));
+  const run = await runConformance({ ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir }, 480_000, ['suites/pact.test.ts']);
+  return { run, report: JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport };
+}
+
 describe('the PACT rules with one key against a real-time emulator', () => {
   it('all pass, every verifier request is counted, and no 429 of our own making is met', async () => {
-    const emulator = await startEmulator({ clock: 'real' });
-    emulators.push(emulator);
-    const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken });
-    const oneKey = env.RUNBASE_API_KEY!.split(',')[0]!;
-    const dir = mkdtempSync(join(tmpdir(), 'runbase-pact-one-key-'));
-    const run = await runConformance({ ...env, RUNBASE_API_KEY: oneKey, RUNBASE_REPORT_DIR: dir }, 480_000, ['suites/pact.test.ts']);
-    const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport;
+    let { run, report } = await pactRunWithOneKey();
+    // On a machine loaded by the other real-time proofs, a pooled connection can be reset as it is
+    // reused (a keep-alive race; the target is then unusable, exit 2): such a run is repeated once.
+    if (report.errors.length > 0 && report.errors.every((e) => e.includes('connection reset'))) ({ run, report } = await pactRunWithOneKey());
     const pact = report.rules.filter((r) => r.family === 'pact');
     expect(pact).toHaveLength(contract.rules.rules.filter((r) => r.family === 'pact').length);
     expect(pact.filter((r) => r.verdict !== 'passed').map((r) => `${r.id} ${r.verdict} ${r.skipReason ?? ''} ${r.failures.map((f) => f.message).join('; ')}`)).toEqual([]);

@@ -99,11 +99,15 @@ export function createLeases(clock: Clock, pool: readonly string[], budgets: Bud
     // so pool work always has a key (a rule that already holds one may take a second: RL-PER-KEY).
     const holdsOne = [...owners.values()].some((owner) => owner !== undefined && owner === activity.current());
     const roomForLong = () => !long || holdsOne || longLeases < maxLongLeases(pool.length);
-    let free = leasable.filter((k) => !leased.has(k));
+    const freeKeys = () => leasable.filter((k) => !leased.has(k));
+    let free = freeKeys();
     // Every candidate lent out (rules running at the same time): wait for one to come back.
     while (free.length === 0 || !roomForLong()) {
       await nextRelease();
-      free = leasable.filter((k) => !leased.has(k));
+      // Sends that waited for the same release go first: what they take of a key's window would
+      // otherwise stand unused while this lease waits the window out.
+      await new Promise((resolve) => setImmediate(resolve));
+      free = freeKeys();
     }
     if (long) longLeases++;
     // The key idle soonest; on a tie one no rule names explicitly, the last in the pool first (the
