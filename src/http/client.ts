@@ -3,7 +3,7 @@
 // Network policy (docs/network.md): HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured as undici's
 // EnvHttpProxyAgent reads them (curl's meaning; lower case first); a failure to reach a proxy names it.
 import { isUtf8 } from 'node:buffer';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
 import { TargetError, type Exchange, type HttpRequest, type HttpResponse } from '../contract/exchange.ts';
 
 export interface Client {
@@ -115,12 +115,22 @@ function proxyOverrides(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProx
  */
 export const IDLE_CONNECTIONS = { keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 } as const;
 
+/**
+ * A GET or HEAD whose connection was reset before any answer is sent once more, on a new connection:
+ * on a loaded machine a pooled connection can still be reused as the server closes it, past even the
+ * 1 s above. Only these methods (never a create, which could be billed twice), only resets (never a
+ * status: a 429 or 5xx is the target's answer to judge), and once (a target that resets every
+ * connection is still unusable, exit 2).
+ */
+export const RESET_RETRY = { maxRetries: 1, minTimeout: 0, methods: ['GET', 'HEAD'], statusCodes: [], errorCodes: ['ECONNRESET', 'UND_ERR_SOCKET'] } satisfies Parameters<typeof interceptors.retry>[0];
+
 export function createClient(opts: ClientOptions): Client {
   const now = opts.clock ?? Date.now;
   const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, ...IDLE_CONNECTIONS };
   const env = opts.proxyEnv;
   const proxied = env !== undefined && (envOf(env, 'HTTP_PROXY') !== undefined || envOf(env, 'HTTPS_PROXY') !== undefined);
-  const agent: Dispatcher = proxied ? new EnvHttpProxyAgent({ ...timeouts, ...proxyOverrides(env) }) : new Agent(timeouts);
+  const base: Dispatcher = proxied ? new EnvHttpProxyAgent({ ...timeouts, ...proxyOverrides(env) }) : new Agent(timeouts);
+  const agent = base.compose(interceptors.retry(RESET_RETRY));
 
   async function send(req: HttpRequest): Promise<Exchange> {
     const startedAt = now();
