@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log(`${usage}\nThe emulator in load mode against a bare node:http server giving its answers (the floor) and prism mock of contracts/openapi.json, interleaved rounds at ${CONNECTIONS} connections; medians (req/s, p99, server CPU per request) into the emulator section of the --out file.`);
+    console.log(`${usage}\nThe emulator in load mode against a bare node:http server giving its answers (the floor), the same server minting an id and keeping the runs on the create path (the keeping floor), and prism mock of contracts/openapi.json, interleaved rounds at ${CONNECTIONS} connections; medians (req/s, p99, server CPU per request) into the emulator section of the --out file.`);
     return 0;
   }
   const rounds = Number(values.rounds);
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   try {
     const results = await benchEmulator({ rounds, seconds, prism: !values['no-prism'], log: (line) => console.error(line) });
     writeSection(values.out!, 'emulator', {
-      what: 'reference emulator (load mode; a second one limited to 1 request a day per key for the 429 path) vs a bare node:http server giving its answers (the floor) and prism mock of contracts/openapi.json; medians of interleaved runs; ofFloor = median of the per-round emulator ÷ floor req/s, ofFloorByCpu = floor ÷ emulator server CPU per request',
+      what: 'reference emulator (load mode; a second one limited to 1 request a day per key for the 429 path) vs a bare node:http server giving its answers (the floor), the same server minting an id and keeping the runs on the create path (the keeping floor), and prism mock of contracts/openapi.json; medians of interleaved runs; ofFloor = median of the per-round emulator ÷ floor req/s, ofFloorByCpu = floor ÷ emulator server CPU per request',
       date: new Date().toISOString(), connections: CONNECTIONS, secondsPerRun: seconds, rounds, tool: 'autocannon', goal,
       note: 'one shared machine: the load generator and the servers compete for the same cores, and other work on the machine adds noise',
       results,

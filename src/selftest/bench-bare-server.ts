@@ -2,21 +2,46 @@
 // answers a fixed JSON envelope with the status the emulator would give, and does nothing else. The
 // scenario is told by the key (the rate-limited one), the method and the body's last byte. What the
 // emulator costs above it is its own. Started as a child process by src/selftest/bench-emulator.ts.
+//
+// With --keep-runs N it is the create path's second floor: each create answer carries a fresh run id
+// and is kept (the newest N), as any create must be for a later read to find it. Keeping runs costs
+// every server the same garbage-collector work, so it shows what of the emulator's gap is not its own.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { randomBase62 } from '../emulator/state.ts';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, answers: { type: 'string' }, 'limited-auth': { type: 'string' } } });
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, answers: { type: 'string' }, 'limited-auth': { type: 'string' }, 'keep-runs': { type: 'string' } } });
 type Fixed = { status: number; body: string };
 const answers = JSON.parse(values.answers!) as { get: Fixed; invalid: Fixed; created: Fixed; limited: Fixed };
 const limitedAuth = values['limited-auth'];
+const keep = values['keep-runs'] === undefined ? 0 : Number(values['keep-runs']);
+
+/** The created answer around its id: a new id goes between the two halves. */
+const [idPrefix, idChars] = /"id":"([a-z]+_)([A-Za-z0-9]+)"/.exec(answers.created.body)!.slice(1) as [string, string];
+const [before, after] = answers.created.body.split(idPrefix + idChars) as [string, string];
+const runs = new Map<string, string>();
+const order: string[] = [];
+let head = 0;
+
+function createdText(): string {
+  if (keep === 0) return answers.created.body;
+  const id = idPrefix + randomBase62(idChars.length);
+  const text = before + id + after;
+  runs.set(id, text);
+  order.push(id);
+  if (runs.size > keep) runs.delete(order[head++]!);
+  if (head > 1024 && head * 2 > order.length) { order.splice(0, head); head = 0; }
+  return text;
+}
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    const { status, body: text } = req.headers.authorization === limitedAuth ? answers.limited
-      : req.method === 'GET' ? answers.get : body.toString('utf8').trimEnd().endsWith('}') ? answers.created : answers.invalid;
+    const created = req.headers.authorization !== limitedAuth && req.method !== 'GET' && body.toString('utf8').trimEnd().endsWith('}');
+    const { status, body: fixed } = created ? answers.created : req.headers.authorization === limitedAuth ? answers.limited : req.method === 'GET' ? answers.get : answers.invalid;
+    const text = created ? createdText() : fixed;
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   });
