@@ -208,7 +208,7 @@ export async function benchEmulator(o: BenchOptions): Promise<ScenarioResult[]> 
       const of = (t: TargetName): TargetFigures | undefined => {
         const xs = samples.get(`${s.name}|${t}`);
         if (!xs) return undefined;
-        const cpu = xs.every((x) => x.cpuUsPerRequest !== undefined) ? { cpuUsPerRequest: median(xs.map((x) => x.cpuUsPerRequest!)) } : {};
+        const cpu = xs.every((x) => x.cpuUsPerRequest !== undefined) ? { cpuUsPerRequest: round1(median(xs.map((x) => x.cpuUsPerRequest!))) } : {};
         return { reqPerSec: Math.round(median(xs.map((x) => x.reqPerSec))), p50Ms: median(xs.map((x) => x.p50Ms)), p99Ms: median(xs.map((x) => x.p99Ms)), ...cpu, runs: xs.map((x) => ({ reqPerSec: Math.round(x.reqPerSec), p99Ms: x.p99Ms, ...(x.cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest: x.cpuUsPerRequest }) })) };
       };
       const emu = of('emulator')!;
