@@ -8,6 +8,8 @@
 // every server the same garbage-collector work, so it shows what of the emulator's gap is not its own.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { contract } from '../contract/index.ts';
+import { choices } from '../contract/emulator-choices.ts';
 import { randomBase62 } from '../emulator/state.ts';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, answers: { type: 'string' }, 'limited-auth': { type: 'string' }, 'keep-runs': { type: 'string' } } });
@@ -17,20 +19,21 @@ const limitedAuth = values['limited-auth'];
 const keep = values['keep-runs'] === undefined ? 0 : Number(values['keep-runs']);
 
 /** The created answer around its id: a new id goes between the two halves. */
-const [idPrefix, idChars] = /"id":"([a-z]+_)([A-Za-z0-9]+)"/.exec(answers.created.body)!.slice(1) as [string, string];
-const [before, after] = answers.created.body.split(idPrefix + idChars) as [string, string];
+const [before, after] = answers.created.body.split((JSON.parse(answers.created.body) as { id: string }).id) as [string, string];
 const runs = new Map<string, string>();
-const order: string[] = [];
-let head = 0;
+/** The kept ids, oldest first from `slot` on: the newest `keep` stay. */
+const ring: (string | undefined)[] = new Array(keep);
+let slot = 0;
 
 function createdText(): string {
   if (keep === 0) return answers.created.body;
-  const id = idPrefix + randomBase62(idChars.length);
+  const id = contract.limits.runs.idPrefix + randomBase62(choices.runIdRandomChars);
   const text = before + id + after;
+  const oldest = ring[slot];
+  if (oldest !== undefined) runs.delete(oldest);
   runs.set(id, text);
-  order.push(id);
-  if (runs.size > keep) runs.delete(order[head++]!);
-  if (head > 1024 && head * 2 > order.length) { order.splice(0, head); head = 0; }
+  ring[slot] = id;
+  slot = (slot + 1) % keep;
   return text;
 }
 
@@ -39,10 +42,10 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    const created = req.headers.authorization !== limitedAuth && req.method !== 'GET' && body.toString('utf8').trimEnd().endsWith('}');
-    const { status, body: fixed } = created ? answers.created : req.headers.authorization === limitedAuth ? answers.limited : req.method === 'GET' ? answers.get : answers.invalid;
-    const text = created ? createdText() : fixed;
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    const answer = req.headers.authorization === limitedAuth ? answers.limited
+      : req.method === 'GET' ? answers.get : body.toString('utf8').trimEnd().endsWith('}') ? answers.created : answers.invalid;
+    const text = answer === answers.created ? createdText() : answer.body;
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   });
 });
