@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorForFault } from '../src/contract/index.ts';
-import { errorAnswer, faithfulSteps, provisionFixtures, startEmulator, type Answer, type Step } from '../src/emulator/index.ts';
+import { errorAnswer, faithfulSteps, provisionFixtures, startEmulator, steps as faithful, type Answer, type Step } from '../src/emulator/index.ts';
+import { replaceStep } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import { runConformance } from './helpers.ts';
 
@@ -25,12 +26,25 @@ function throttleAnonymous(retryAfterSeconds?: number): Step[] {
   return [{ name: 'throttleAnonymous', run: (ctx) => (ctx.call.headers.authorization === undefined && !ctx.call.path.endsWith(preflightPath) ? refuse() : undefined) }, ...faithfulSteps];
 }
 
-async function run(steps: Step[], extra: Record<string, string> = {}) {
+/** The faithful table, except that once any key goes over the limit, every key is refused for an hour
+ * (an abuse lockout): a throttle past the documented limit that a rate-limit rule's raw send meets. */
+function lockoutAfterFirstLimit(): Step[] {
+  const refused = errorAnswer(errorForFault('rateLimited').code);
+  const lockout: Answer = { ...refused, headers: { ...refused.headers, 'retry-after': '3600' } };
+  let locked = false;
+  return replaceStep('rateLimit', (ctx) => {
+    if (locked) return lockout;
+    const answer = faithful.rateLimit.run(ctx);
+    locked = answer !== undefined;
+    return answer;
+  });
+}
+
+async function run(steps: Step[], extra: Record<string, string> = {}, files = ['suites/auth.test.ts', 'suites/envelope.test.ts']) {
   const emulator = await startEmulator({ clock: 'virtual', steps });
   try {
     const env = provisionFixtures(emulator.state, { url: emulator.url, adminUrl: emulator.adminUrl, adminToken: emulator.adminToken, poolSize: 4 });
     const dir = mkdtempSync(join(tmpdir(), 'runbase-throttle-'));
-    const files = ['suites/auth.test.ts', 'suites/envelope.test.ts'];
     const cli = await runConformance({ ...env, RUNBASE_CLOCK: 'virtual', RUNBASE_RUNS: '10', RUNBASE_REPORT_DIR: dir, ...extra }, 240_000, files);
     const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as ConformanceReport;
     return { cli, report, rule: (id: string) => report.rules.find((r) => r.id === id)! };
@@ -60,5 +74,15 @@ describe('throttling', () => {
     const { cli, rule } = await run(throttleAnonymous(120), { RUNBASE_MAX_RETRY_AFTER_S: '30' });
     expect(cli.code, cli.output.slice(-3000)).toBe(2);
     expect(rule('AUTH-MISSING').targetError).toMatch(/throttles .* for 120 s \(Retry-After\), longer than RUNBASE_MAX_RETRY_AFTER_S=30/);
+  }, 300_000);
+
+  it('ends the run with exit 2, failing no rule, when an unpaced send of a rate-limit rule meets a Retry-After past the cap', async () => {
+    // RL-PER-KEY's key B, after key A's burst: before, this 429 failed the rule (one key's limit applied to another).
+    const { cli, rule } = await run(lockoutAfterFirstLimit(), { RUNBASE_RULES: 'RL-PER-KEY' }, ['suites/limits.test.ts']);
+    expect(cli.code, cli.output.slice(-3000)).toBe(2);
+    const perKey = rule('RL-PER-KEY');
+    expect(perKey.verdict).toBe('skipped');
+    expect(perKey.failures).toEqual([]);
+    expect(perKey.targetError).toMatch(/throttles (key#\d|fixture:\w+) for 3600 s \(Retry-After\), longer than RUNBASE_MAX_RETRY_AFTER_S=60/);
   }, 300_000);
 });

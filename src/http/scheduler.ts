@@ -13,7 +13,7 @@ import { createBudgets } from './scheduler/pacing.ts';
 import { createLeases, type Lease, type LeaseOptions } from './scheduler/leases.ts';
 import { backoffMs, retryWait } from './scheduler/retry.ts';
 
-export { Throttled } from './scheduler/retry.ts';
+export { Throttled, throttledPast } from './scheduler/retry.ts';
 export type { Lease, LeaseOptions } from './scheduler/leases.ts';
 
 /** A send of one key with its times; `exchange` is the answer. */

@@ -10,11 +10,19 @@ export class Throttled extends TargetError {}
 /** The documented backoff, in ms, one entry per retry. */
 export const backoffMs: readonly number[] = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
 
+/**
+ * The Throttled error for a 429 whose Retry-After asks for longer than `capMs`, else undefined.
+ * Asked-for waits are read once here, for the paced retries and the rate-limit rules' raw sends alike.
+ */
+export function throttledPast(exchange: Exchange, capMs: number, o: { maxRetryAfterMs: number; label: string }): Throttled | undefined {
+  const asked = retryAfterMs(exchange, Date.now());
+  if (asked === undefined || asked <= capMs) return undefined;
+  return new Throttled(`the target throttles ${o.label} for ${Math.ceil(asked / 1000)} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${Math.round(o.maxRetryAfterMs / 1000)}`);
+}
+
 /** How long to wait before retry `attempt` (0-based): the backoff, or longer when Retry-After asks. */
 export function retryWait(exchange: Exchange, attempt: number, o: { maxRetryAfterMs: number; label: string }): number {
-  const asked = retryAfterMs(exchange, Date.now());
-  if (asked !== undefined && asked > o.maxRetryAfterMs) {
-    throw new Throttled(`the target throttles ${o.label} for ${Math.ceil(asked / 1000)} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${Math.round(o.maxRetryAfterMs / 1000)}`);
-  }
-  return Math.max(backoffMs[attempt]!, asked ?? 0);
+  const throttled = throttledPast(exchange, o.maxRetryAfterMs, o);
+  if (throttled) throw throttled;
+  return Math.max(backoffMs[attempt]!, retryAfterMs(exchange, Date.now()) ?? 0);
 }
