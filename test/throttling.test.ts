@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorForFault } from '../src/contract/index.ts';
-import { errorAnswer, faithfulSteps, provisionFixtures, startEmulator, steps as faithful, type Answer, type Step } from '../src/emulator/index.ts';
+import { errorAnswer, faithfulSteps, faultAnswer, provisionFixtures, startEmulator, steps as faithful, type Answer, type Step } from '../src/emulator/index.ts';
 import { replaceStep } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import { runConformance } from './helpers.ts';
@@ -29,7 +29,7 @@ function throttleAnonymous(retryAfterSeconds?: number): Step[] {
 /** The faithful table, except that once any key goes over the limit, every key is refused for an hour
  * (an abuse lockout): a throttle past the documented limit that a rate-limit rule's raw send meets. */
 function lockoutAfterFirstLimit(): Step[] {
-  const refused = errorAnswer(errorForFault('rateLimited').code);
+  const refused = faultAnswer('rateLimited');
   const lockout: Answer = { ...refused, headers: { ...refused.headers, 'retry-after': '3600' } };
   let locked = false;
   return replaceStep('rateLimit', (ctx) => {

@@ -193,7 +193,7 @@ export async function createSession(provided: ProvidedTarget): Promise<Session> 
       // One asking longer than that and than the cap is a throttle past the documented limit: it ends
       // the run (exit 2) as it does for a paced send, instead of failing whichever rule met it.
       const throttled = isRateLimited(exchange)
-        ? throttledPast(exchange, Math.max(config.maxRetryAfterMs, scheduler.limit.windowMs), { maxRetryAfterMs: config.maxRetryAfterMs, label: labelOf(paceKey ?? ANONYMOUS) })
+        ? throttledPast(exchange, { maxRetryAfterMs: config.maxRetryAfterMs, label: labelOf(paceKey ?? ANONYMOUS) }, Math.max(config.maxRetryAfterMs, scheduler.limit.windowMs))
         : undefined;
       if (throttled) throw (brokenTarget = throttled);
     } else {

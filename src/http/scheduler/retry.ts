@@ -11,18 +11,18 @@ export class Throttled extends TargetError {}
 export const backoffMs: readonly number[] = contract.limits.rateLimit.backoffSeconds.map((s) => s * 1000);
 
 /**
- * The Throttled error for a 429 whose Retry-After asks for longer than `capMs`, else undefined.
- * Asked-for waits are read once here, for the paced retries and the rate-limit rules' raw sends alike.
+ * The Throttled error for a 429 whose Retry-After asks for longer than `toleratedMs` (the cap unless
+ * given), else undefined: the one reading of the cap, for the paced retries and the rate-limit rules' raw sends.
  */
-export function throttledPast(exchange: Exchange, capMs: number, o: { maxRetryAfterMs: number; label: string }): Throttled | undefined {
+export function throttledPast(exchange: Exchange, o: { maxRetryAfterMs: number; label: string }, toleratedMs = o.maxRetryAfterMs): Throttled | undefined {
   const asked = retryAfterMs(exchange, Date.now());
-  if (asked === undefined || asked <= capMs) return undefined;
+  if (asked === undefined || asked <= toleratedMs) return undefined;
   return new Throttled(`the target throttles ${o.label} for ${Math.ceil(asked / 1000)} s (Retry-After), longer than RUNBASE_MAX_RETRY_AFTER_S=${Math.round(o.maxRetryAfterMs / 1000)}`);
 }
 
 /** How long to wait before retry `attempt` (0-based): the backoff, or longer when Retry-After asks. */
 export function retryWait(exchange: Exchange, attempt: number, o: { maxRetryAfterMs: number; label: string }): number {
-  const throttled = throttledPast(exchange, o.maxRetryAfterMs, o);
+  const throttled = throttledPast(exchange, o);
   if (throttled) throw throttled;
   return Math.max(backoffMs[attempt]!, retryAfterMs(exchange, Date.now()) ?? 0);
 }
