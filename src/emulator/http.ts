@@ -4,30 +4,34 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { choices, type UndocumentedError } from '../contract/emulator-choices.ts';
 
-/** Read the body up to `limit` bytes; past it, keep draining (up to the drain limit) and report 'too-large'. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > choices.drainLimitBytes) {
-        // Far past any sane body: answer now and stop listening.
-        req.removeAllListeners('data');
-        req.pause();
-        resolve('too-large');
-        return;
-      }
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
+/**
+ * Collect the body up to `limit` bytes; past it, keep draining (up to the drain limit) and report
+ * 'too-large'. With callbacks, not a promise: the public server answers in the same tick the body ends.
+ */
+export function collectBody(req: IncomingMessage, limit: number, done: (body: Buffer | 'too-large') => void, failed: (error: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > choices.drainLimitBytes) {
+      // Far past any sane body: answer now and stop listening (paused, the body never ends: one answer).
+      req.removeAllListeners('data');
+      req.pause();
+      done('too-large');
+      return;
+    }
+    if (size > limit) {
+      tooLarge = true;
+      chunks.length = 0;
+    } else chunks.push(chunk);
   });
+  req.on('end', () => done(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+  req.on('error', failed);
 }
+
+/** The body as a promise, for the admin server (no hot path). */
+export const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> => new Promise((resolve, reject) => collectBody(req, limit, resolve, reject));
 
 /** The text of each frozen body (the pipeline's error answers without a detail, frozen all through). */
 const frozenTexts = new WeakMap<object, string>();

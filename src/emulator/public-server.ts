@@ -4,7 +4,7 @@ import { choices } from '../contract/emulator-choices.ts';
 import { handle, undocumentedAnswer, type Answer, type Ctx, type IncomingCall, type Step } from './pipeline.ts';
 import type { EmulatorState } from './state.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { hardenServer, readBody, sendJson, serverOptions } from './http.ts';
+import { collectBody, hardenServer, sendJson, serverOptions } from './http.ts';
 
 /** A GET has no body to read; one shared empty buffer (never written to) stands for it. */
 const NO_BODY = Buffer.alloc(0);
@@ -36,13 +36,13 @@ export function createPublicServer(state: EmulatorState, limiter: RateLimiter, t
     }
     if (!res.headersSent) sendJson(res, reply.status, reply.body, reply.headers, body === 'too-large');
   }
-  // A GET (or HEAD) is answered at once, without waiting on a body: no promise on the hot path.
+  // A GET (or HEAD) is answered at once, without waiting on a body; any other once its body has ended.
   const server = createServer(serverOptions(), (req, res) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       answer(req, res, NO_BODY);
       return;
     }
-    readBody(req, bodyLimitBytes).then((body) => answer(req, res, body), () => {
+    collectBody(req, bodyLimitBytes, (body) => answer(req, res, body), () => {
       if (!res.headersSent) { const e = undocumentedAnswer(choices.undocumentedErrors.internalError); sendJson(res, e.status, e.body, e.headers); }
     });
   });
