@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorForFault } from '../src/contract/index.ts';
-import { errorAnswer, faithfulSteps, faultAnswer, provisionFixtures, startEmulator, steps as faithful, type Answer, type Step } from '../src/emulator/index.ts';
+import { faithfulSteps, faultAnswer, provisionFixtures, startEmulator, steps as faithful, type Answer, type Step } from '../src/emulator/index.ts';
 import { replaceStep } from '../src/selftest/deviations.ts';
 import type { ConformanceReport } from '../src/report/model.ts';
 import { runConformance } from './helpers.ts';
@@ -17,7 +16,7 @@ import { runConformance } from './helpers.ts';
 /** The faithful table behind a first step that throttles every request without Authorization. */
 function throttleAnonymous(retryAfterSeconds?: number): Step[] {
   const refuse = (): Answer => {
-    const answer = errorAnswer(errorForFault('rateLimited').code);
+    const answer = faultAnswer('rateLimited');
     return retryAfterSeconds === undefined ? answer : { ...answer, headers: { ...answer.headers, 'retry-after': String(retryAfterSeconds) } };
   };
   // The preflight's keyless probe gets through: this target starts throttling once the run is under way
